@@ -1,0 +1,35 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "itsm",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "itsm-incident", targets: ["itsm-incident"]),
+    .executable(name: "itsm-gen", targets: ["itsm-gen"]),
+    .library(name: "ITSMCore", targets: ["ITSMCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    .target(
+      name: "ITSMCore",
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Yams", package: "Yams"),
+      ]),
+    .target(
+      name: "ITSMCommandSupport",
+      dependencies: [
+        "ITSMCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(name: "itsm-incident", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
+    .executableTarget(name: "itsm-gen", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
+    .testTarget(name: "ITSMCoreTests", dependencies: ["ITSMCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["ITSMCore"]),
+  ]
+)

@@ -1,0 +1,201 @@
+import Foundation
+import ITSMCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Thrown when stdout's reader has gone away (`| head`): the tool ends quietly with exit 0.
+public struct OutputClosed: Error {}
+
+/// The one writer of stdout. Records are buffered and written in blocks; the buffer is flushed
+/// whenever the tool is about to wait for input and at the end, so a finished record never
+/// waits in the buffer while the tool is idle.
+public final class StandardOutput {
+  private var buffer: [UInt8] = []
+  private let fd: Int32
+  private let blockSize = 1 << 16
+
+  public init(fd: Int32 = STDOUT_FILENO) {
+    self.fd = fd
+    buffer.reserveCapacity(blockSize * 2)
+  }
+
+  public func append(_ bytes: [UInt8]) throws {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= blockSize { try flush() }
+  }
+
+  public func append(_ text: String) throws { try append(Array(text.utf8)) }
+
+  func appendRecord(_ object: JSONObject) throws {
+    JSONSerializer.append(object, to: &buffer)
+    buffer.append(0x0A)
+    if buffer.count >= blockSize { try flush() }
+  }
+
+  public func flush() throws {
+    var offset = 0
+    while offset < buffer.count {
+      let n = buffer.withUnsafeBytes { raw in write(fd, raw.baseAddress! + offset, raw.count - offset) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        if errno == EPIPE { throw OutputClosed() }
+        throw ITSMError.io("cannot write to standard output: \(String(cString: strerror(errno)))")
+      }
+      offset += n
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+}
+
+/// Messages for people, on stderr: never data, silenced by `-q` except errors.
+public struct Messages {
+  public var quiet: Bool
+  public var tool: String
+
+  public init(tool: String, quiet: Bool) {
+    self.tool = tool
+    self.quiet = quiet
+  }
+
+  public static func writeError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
+
+  public func info(_ text: String) {
+    if !quiet { Messages.writeError(text) }
+  }
+
+  public func warning(_ text: String) {
+    if !quiet { Messages.writeError("\(tool): warning: \(text)") }
+  }
+}
+
+/// One column of a table, CSV or Markdown view of records.
+public struct Column: Sendable {
+  public enum Style: Sendable { case text, time, minutes, wrap(Int) }
+  public var header: String
+  public var key: String
+  public var style: Style
+
+  public init(_ header: String, _ key: String, _ style: Style = .text) {
+    self.header = header
+    self.key = key
+    self.style = style
+  }
+}
+
+/// Prints records in the chosen format. JSON Lines streams; tables and Markdown need every
+/// row for their widths and are printed at the end; CSV streams with a header from the view.
+public final class RecordPrinter {
+  public let format: OutputFormat
+  public let output: StandardOutput
+  private let views: [String: [Column]]
+  private var pending: [(String, JSONObject)] = []
+  private var csvHeaderWritten = false
+
+  public init(format: OutputFormat, output: StandardOutput = StandardOutput(), views: [String: [Column]] = [:]) {
+    self.format = format
+    self.output = output
+    self.views = views
+  }
+
+  public func print(_ record: JSONObject) throws {
+    switch format {
+    case .jsonl, .auto: try output.appendRecord(record)
+    case .csv: try printCSV(record)
+    case .table, .markdown:
+      if case .string(let kind)? = record["kind"] { pending.append((kind, record)) } else { pending.append(("", record)) }
+    }
+  }
+
+  /// Writes what is buffered so far (call before waiting for input).
+  public func flush() throws { try output.flush() }
+
+  /// Prints the tables and flushes stdout.
+  public func finish() throws {
+    if format == .table || format == .markdown {
+      var kinds: [String] = []
+      for (kind, _) in pending where !kinds.contains(kind) { kinds.append(kind) }
+      for (index, kind) in kinds.enumerated() {
+        if index > 0 { try output.append("\n") }
+        let records = pending.filter { $0.0 == kind }.map(\.1)
+        try output.append(renderTable(records, columns: columns(for: kind, records)))
+      }
+      pending.removeAll()
+    }
+    try output.flush()
+  }
+
+  private func columns(for kind: String, _ records: [JSONObject]) -> [Column] {
+    if let view = views[kind] { return view }
+    var keys: [String] = []
+    for record in records.prefix(100) {
+      for field in record.fields where !keys.contains(field.key) && field.key != "kind" { keys.append(field.key) }
+    }
+    return keys.map { Column($0, $0, $0.hasSuffix("_at") ? .time : $0.hasSuffix("_min") ? .minutes : .text) }
+  }
+
+  static func cell(_ value: JSONValue?, style: Column.Style, forTable: Bool) -> String {
+    guard let value else { return "" }
+    switch (value, style) {
+    case (.null, _): return ""
+    case (.string(let s), .time) where forTable:
+      guard let t = TimestampParser.parseAbsolute(s) else { return s }
+      let text = t.rfc3339
+      return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
+    case (.double(let d), .minutes) where forTable: return DurationValue(seconds: Int64((d * 60).rounded())).description
+    case (.int(let i), .minutes) where forTable: return DurationValue(seconds: i * 60).description
+    case (.string(let s), .wrap(let width)) where forTable && s.count > width:
+      return String(s.prefix(width - 1)) + "…"
+    case (.string(let s), _): return forTable ? s.replacingOccurrences(of: "\n", with: " ") : s
+    case (.int(let i), _): return String(i)
+    case (.double(let d), _): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(format: "%.2f", d)
+    case (.bool(let b), _): return b ? "true" : "false"
+    default: return JSONSerializer.string(value)
+    }
+  }
+
+  private func renderTable(_ records: [JSONObject], columns: [Column]) -> String {
+    let markdown = format == .markdown
+    let rows = records.map { r in columns.map { RecordPrinter.cell(r[$0.key], style: $0.style, forTable: true) } }
+    if records.count == 1 && !markdown {
+      let width = columns.map(\.header.count).max() ?? 0
+      return zip(columns, rows[0]).filter { !$0.1.isEmpty }
+        .map { $0.0.header.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        .joined(separator: "\n") + "\n"
+    }
+    if markdown {
+      let escape = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
+      var lines = ["| " + columns.map { escape($0.header) }.joined(separator: " | ") + " |"]
+      lines.append("|" + columns.map { _ in "---|" }.joined())
+      lines += rows.map { "| " + $0.map(escape).joined(separator: " | ") + " |" }
+      return lines.joined(separator: "\n") + "\n"
+    }
+    var widths = columns.map(\.header.count)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    func line(_ cells: [String]) -> String {
+      zip(cells, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }
+        .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }
+    return ([line(columns.map { $0.header.uppercased() })] + rows.map(line)).joined(separator: "\n") + "\n"
+  }
+
+  private func printCSV(_ record: JSONObject) throws {
+    let kind: String
+    if case .string(let k)? = record["kind"] { kind = k } else { kind = "" }
+    let cols = views[kind + ".csv"] ?? views[kind] ?? record.fields.map { Column($0.key, $0.key) }
+    if !csvHeaderWritten {
+      try output.append(cols.map { RecordPrinter.csvField($0.key) }.joined(separator: ",") + "\r\n")
+      csvHeaderWritten = true
+    }
+    let cells = cols.map { RecordPrinter.csvField(RecordPrinter.cell(record[$0.key], style: .text, forTable: false)) }
+    try output.append(cells.joined(separator: ",") + "\r\n")
+  }
+
+  static func csvField(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}

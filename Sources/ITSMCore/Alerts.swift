@@ -1,0 +1,116 @@
+import Foundation
+
+/// One monitoring alert, as `itsm-incident alert` reads it.
+public struct Alert: Equatable, Sendable {
+  public enum State: String, Sendable { case firing, resolved }
+
+  public var dedupKey: String
+  public var state: State
+  public var title: String?
+  public var service: String?
+  public var priority: Priority?
+  public var at: Timestamp
+  public var extra: JSONObject
+}
+
+/// What happened to an alert.
+public enum AlertOutcome: Equatable, Sendable {
+  case opened(Incident)
+  case joined(Incident)
+  case resolved(Incident)
+  /// A resolved alert whose incident stays open, because the policy says so.
+  case noted(Incident)
+  /// A resolved alert with no open incident for its key.
+  case ignored(String)
+}
+
+/// Alert de-duplication: an alert joins the open incident that holds its `dedup_key` (count,
+/// last seen) instead of opening another; keys join open incidents only.
+public struct AlertIngest {
+  public let store: IncidentStore
+  public let context: ChangeContext
+  public let now: Timestamp
+
+  public init(store: IncidentStore, context: ChangeContext, now: Timestamp) {
+    self.store = store
+    self.context = context
+    self.now = now
+  }
+
+  static let keys: Set<String> = ["kind", "dedup_key", "title", "service", "priority", "severity", "status", "at"]
+
+  /// Decodes and checks one alert record.
+  public static func decode(_ object: JSONObject, policy: Policy, now: Timestamp) throws -> Alert {
+    let f = RecordFields(object)
+    let key = try f.string("dedup_key", required: true)!
+    let stateText = try f.string("status") ?? "firing"
+    guard let state = Alert.State(rawValue: stateText) else {
+      throw RecordRejection("unknown status '\(stateText)' (expected firing or resolved)")
+    }
+    var priority: Priority?
+    if let text = try f.string("priority") {
+      guard let p = Priority(parsing: text) else { throw RecordRejection("unknown priority '\(text)' (expected P1..P5)") }
+      priority = p
+    } else if let severity = try f.string("severity") {
+      guard let p = policy.alerts.severityPriority[severity.lowercased()] else {
+        let known = policy.alerts.severityPriority.keys.sorted().joined(separator: ", ")
+        throw RecordRejection("unknown severity '\(severity)' (the policy maps: \(known))")
+      }
+      priority = p
+    }
+    let alert = Alert(
+      dedupKey: key, state: state, title: try f.string("title"), service: try f.string("service"),
+      priority: priority, at: try f.timestamp("at") ?? now,
+      extra: JSONObject(object.fields.filter { !keys.contains($0.key) }))
+    if state == .firing {
+      if alert.title == nil { throw RecordRejection("a firing alert needs 'title'") }
+      if alert.service == nil { throw RecordRejection("a firing alert needs 'service'") }
+      if alert.priority == nil { throw RecordRejection("a firing alert needs 'priority' (P1..P5) or 'severity'") }
+    }
+    return alert
+  }
+
+  /// Applies one alert in the caller's transaction.
+  public func apply(_ alert: Alert) throws -> AlertOutcome {
+    let existing = try store.openIncident(dedupKey: alert.dedupKey)
+    switch (alert.state, existing) {
+    case (.firing, var incident?):
+      let before = incident
+      incident.alertCount += 1
+      incident.lastAlertAt = max(incident.lastAlertAt ?? alert.at, alert.at)
+      incident.updatedAt = max(incident.updatedAt, alert.at)
+      let data = JSONObject([
+        JSONField("dedup_key", .string(alert.dedupKey)), JSONField("alert_count", .int(Int64(incident.alertCount))),
+      ])
+      _ = before
+      try store.update(incident, events: [EventDraft(type: "alert", at: max(alert.at, incident.openedAt), data: data)], context: context)
+      return .joined(incident)
+    case (.firing, nil):
+      var incident = Incident(
+        id: try store.nextID(), title: alert.title!, service: alert.service!, priority: alert.priority!,
+        prioritySource: .manual, openedAt: alert.at)
+      incident.dedupKey = alert.dedupKey
+      incident.alertCount = 1
+      incident.lastAlertAt = alert.at
+      incident.detection = .monitoringAlert
+      incident.extra = alert.extra
+      let data = JSONObject([JSONField("dedup_key", .string(alert.dedupKey))])
+      try store.insert(&incident, events: [EventDraft(type: "opened", at: alert.at, data: data)], context: context)
+      return .opened(incident)
+    case (.resolved, let incident?):
+      let at = max(alert.at, incident.openedAt)
+      guard store.policy.alerts.resolveIncidents else {
+        let data = JSONObject([JSONField("dedup_key", .string(alert.dedupKey))])
+        try store.append([EventDraft(type: "alert_resolved", at: at, data: data)], to: incident.id, context: context)
+        return .noted(incident)
+      }
+      var outcome = try IncidentLifecycle.apply(
+        .resolve(rootCause: nil, resolution: nil), to: incident, at: at, policy: store.policy)
+      outcome.events[0].data.add("by", .string("alert"))
+      try store.update(outcome.incident, events: outcome.events, context: context)
+      return .resolved(outcome.incident)
+    case (.resolved, nil):
+      return .ignored("no open incident has dedup key '\(alert.dedupKey)'; the resolved alert changes nothing")
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Where the shared database lives: `--db`, else `$ITSM_DB`, else
+/// `$XDG_DATA_HOME/itsm/itsm.db` (`~/.local/share/itsm/itsm.db`).
+public enum DatabaseLocation {
+  public static func resolve(explicit: String?, environment: [String: String]) -> String {
+    if let explicit, !explicit.isEmpty { return explicit }
+    if let fromEnv = environment["ITSM_DB"], !fromEnv.isEmpty { return fromEnv }
+    let dataHome =
+      environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/share")
+    return dataHome + "/itsm/itsm.db"
+  }
+}
+
+/// The one SQLite file that all itsm tools share. It owns the connection, runs migrations
+/// under a file lock when the file is new or older, refuses a file from a newer itsm, and turns
+/// SQLite failures into the contract's exit codes.
+public final class AppDatabase: @unchecked Sendable {
+  public let path: String
+  public let writer: DatabaseQueue
+
+  /// The busy timeout; the contract asks for at least 5 s. `ITSM_BUSY_TIMEOUT` (a duration)
+  /// changes it, for tests that must see a timeout quickly.
+  public static func busyTimeout(environment: [String: String]) -> TimeInterval {
+    if let text = environment["ITSM_BUSY_TIMEOUT"], let d = try? DurationValue.parse(text) {
+      return TimeInterval(d.seconds)
+    }
+    return 5
+  }
+
+  private init(path: String, writer: DatabaseQueue) {
+    self.path = path
+    self.writer = writer
+  }
+
+  /// Opens the database for reading. A file that does not exist yet reads as empty and is not
+  /// created: the contract creates the file on first write only.
+  public static func openForReading(path: String, environment: [String: String]) throws -> AppDatabase {
+    if !FileManager.default.fileExists(atPath: path) {
+      return try mapErrors(path) {
+        let queue = try DatabaseQueue(configuration: configuration(environment))
+        try Schema.migrator.migrate(queue)
+        return AppDatabase(path: path, writer: queue)
+      }
+    }
+    return try openForWriting(path: path, environment: environment)
+  }
+
+  /// Opens the database, creating it (mode 0600, folders as needed) and migrating it first.
+  public static func openForWriting(path: String, environment: [String: String]) throws -> AppDatabase {
+    try mapErrors(path) {
+      let folder = (path as NSString).deletingLastPathComponent
+      if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+        do {
+          try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+          throw ITSMError.io("cannot create the database folder \(folder): \(describe(error))")
+        }
+      }
+      let config = configuration(environment)
+      if FileManager.default.fileExists(atPath: path) {
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        let state = try queue.read { db in
+          (try Schema.migrator.hasBeenSuperseded(db), try Schema.migrator.hasCompletedMigrations(db))
+        }
+        if state.0 { throw newerDatabase(path) }
+        if state.1 { return AppDatabase(path: path, writer: queue) }
+      }
+      return try withFolderLock(folder.isEmpty ? "." : folder) {
+        try createFile(path)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        if try queue.read({ try Schema.migrator.hasBeenSuperseded($0) }) { throw newerDatabase(path) }
+        try queue.writeWithoutTransaction { db in
+          if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+            try db.execute(sql: "PRAGMA journal_mode=WAL")
+          }
+        }
+        try Schema.migrator.migrate(queue)
+        return AppDatabase(path: path, writer: queue)
+      }
+    }
+  }
+
+  static func configuration(_ environment: [String: String]) -> Configuration {
+    var config = Configuration()
+    config.busyMode = .timeout(busyTimeout(environment: environment))
+    config.foreignKeysEnabled = true
+    config.label = "itsm"
+    return config
+  }
+
+  private static func newerDatabase(_ path: String) -> ITSMError {
+    .configuration("\(path) was written by a newer version of itsm; upgrade itsm to use it (the file was not changed)")
+  }
+
+  /// Creates the database file with mode 0600 if it does not exist, so that SQLite never
+  /// creates it (or its -wal and -shm files, which copy its mode) readable by others.
+  private static func createFile(_ path: String) throws {
+    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+      throw ITSMError.io("cannot create the database \(path): \(String(cString: strerror(errno)))")
+    }
+    close(fd)
+  }
+
+  /// Serializes first-time creation and migration between processes: Linux has no file
+  /// coordination, so the folder that holds the database is locked with flock(2).
+  private static func withFolderLock<T>(_ folder: String, _ body: () throws -> T) throws -> T {
+    let fd = open(folder, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw ITSMError.io("cannot open the database folder \(folder): \(String(cString: strerror(errno)))")
+    }
+    defer { close(fd) }
+    while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+    defer { flock(fd, LOCK_UN) }
+    return try body()
+  }
+
+  /// Runs `body` in one IMMEDIATE transaction: all of it is written or none of it. With
+  /// `dryRun`, the work is done and then rolled back.
+  public func write<T>(dryRun: Bool = false, _ body: (Database) throws -> T) throws -> T {
+    try AppDatabase.mapErrors(path) {
+      try writer.writeWithoutTransaction { db in
+        var result: T?
+        try db.inTransaction(.immediate) {
+          result = try body(db)
+          return dryRun ? .rollback : .commit
+        }
+        return result!
+      }
+    }
+  }
+
+  /// Runs `body` with a consistent snapshot of the database.
+  public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    try AppDatabase.mapErrors(path) { try writer.read(body) }
+  }
+
+  /// Maps SQLite failures to the contract: busy 75, I/O and permissions 74, not a database 78.
+  static func mapErrors<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as DatabaseError {
+      throw translate(error, path: path)
+    }
+  }
+
+  static func translate(_ error: DatabaseError, path: String) -> ITSMError {
+    let message = error.message ?? "\(error.resultCode)"
+    switch error.resultCode.primaryResultCode {
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+      return .busy("\(path): the database is busy (locked by another process past the timeout); nothing changed, retry later")
+    case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+      return .configuration("\(path): not a usable itsm database (\(message))")
+    case .SQLITE_CONSTRAINT:
+      return .operationFailed("\(path): \(message)")
+    default:
+      return .io("\(path): \(message)")
+    }
+  }
+
+  private static func describe(_ error: Error) -> String {
+    (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+  }
+}

@@ -1,0 +1,303 @@
+import Foundation
+import Yams
+
+/// Service criticality tiers, most critical first.
+public enum ServiceTier: String, CaseIterable, Sendable, Comparable {
+  case vital, critical, important, deferrable
+
+  public static func < (lhs: ServiceTier, rhs: ServiceTier) -> Bool {
+    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  }
+}
+
+/// One entry of the service catalog.
+public struct Service: Equatable, Sendable {
+  public var name: String
+  public var tier: ServiceTier
+  public var owner: String?
+  public var dependsOn: [String]
+  /// Cost of one hour of lost productivity for this service's users; nil uses the default.
+  public var hourlyCost: Double?
+
+  public init(
+    name: String, tier: ServiceTier, owner: String? = nil, dependsOn: [String] = [],
+    hourlyCost: Double? = nil
+  ) {
+    self.name = name
+    self.tier = tier
+    self.owner = owner
+    self.dependsOn = dependsOn
+    self.hourlyCost = hourlyCost
+  }
+}
+
+/// Rules checked before an incident may close.
+public struct ClosureRules: Equatable, Sendable {
+  public var requireRootCause = true
+  public var requireResolution = true
+}
+
+/// How alerts become incidents.
+public struct AlertRules: Equatable, Sendable {
+  /// A `resolved` alert resolves the open incident that holds its dedup key.
+  public var resolveIncidents = true
+  /// Alert severity names mapped to priorities, for alerts that carry no priority.
+  public var severityPriority: [String: Priority] = [
+    "critical": .p1, "error": .p2, "major": .p2, "warning": .p3, "minor": .p3, "info": .p4,
+  ]
+}
+
+/// The effective policy: a policy file with the built-in defaults filled in.
+public struct Policy: Equatable, Sendable {
+  /// Where the policy came from: a path, or "built-in defaults".
+  public var source: String = "built-in defaults"
+  public var services: [String: Service] = [:]
+  public var priorityMatrix = PriorityMatrix.itil
+  public var closure = ClosureRules()
+  public var alerts = AlertRules()
+  /// Currency label used when printing costs.
+  public var currency = "USD"
+  /// Cost of one hour of lost productivity when the service sets none.
+  public var hourlyCost: Double = 50
+
+  public init() {}
+
+  /// The hourly cost of lost productivity for a service.
+  public func hourlyCost(for service: String) -> Double {
+    services[service]?.hourlyCost ?? hourlyCost
+  }
+}
+
+/// Finds and loads the policy the contract describes: `--policy`, `$ITSM_POLICY`,
+/// `$XDG_CONFIG_HOME/itsm/policy.yaml` if present, else the built-in defaults.
+public enum PolicyLoader {
+  public static func resolvePath(explicit: String?, environment: [String: String]) -> String? {
+    if let explicit { return explicit }
+    if let fromEnv = environment["ITSM_POLICY"], !fromEnv.isEmpty { return fromEnv }
+    let configHome =
+      environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? (environment["HOME"].map { $0 + "/.config" } ?? "")
+    let candidate = configHome + "/itsm/policy.yaml"
+    return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+  }
+
+  public static func load(explicit: String?, environment: [String: String]) throws -> Policy {
+    guard let path = resolvePath(explicit: explicit, environment: environment) else {
+      return Policy()
+    }
+    return try load(path: path)
+  }
+
+  public static func load(path: String) throws -> Policy {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    else {
+      throw ITSMError.inputUnreadable(path: path, reason: "policy file does not exist")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ITSMError.inputUnreadable(path: path, reason: "cannot read the policy file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ITSMError.configuration("\(path): the policy file is not UTF-8")
+    }
+    return try parse(text, source: path)
+  }
+
+  /// Parses and validates policy text. Errors name the file, line, key path and problem.
+  public static func parse(_ text: String, source: String) throws -> Policy {
+    let node: Node?
+    do {
+      node = try Yams.compose(yaml: text)
+    } catch let error as YamlError {
+      throw ITSMError.configuration("\(source): invalid YAML: \(yamlMessage(error))")
+    } catch {
+      throw ITSMError.configuration("\(source): invalid YAML: \(error)")
+    }
+    var policy = Policy()
+    policy.source = source
+    guard let node else { return policy }
+    let root = PolicyNode(node: node, path: "", source: source)
+    try PolicySections.apply(root, to: &policy)
+    return policy
+  }
+
+  private static func yamlMessage(_ error: YamlError) -> String {
+    "\(error)".replacingOccurrences(of: "\n", with: " ")
+  }
+}
+
+/// A YAML node with the key path that leads to it, so that every validation error can name
+/// where it is: `policy.yaml:12: services.mail.tier: ...`.
+public struct PolicyNode {
+  let node: Node
+  public let path: String
+  let source: String
+
+  public func fail(_ problem: String) -> ITSMError {
+    let line = node.mark.map { ":\($0.line)" } ?? ""
+    let at = path.isEmpty ? "" : "\(path): "
+    return ITSMError.configuration("\(source)\(line): \(at)\(problem)")
+  }
+
+  func child(_ key: String, _ node: Node) -> PolicyNode {
+    PolicyNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", source: source)
+  }
+
+  /// The entries of a mapping, in file order; a key outside `allowed` is an error.
+  public func mapping(allowed: Set<String>? = nil) throws -> [(String, PolicyNode)] {
+    guard case .mapping(let mapping) = node else { throw fail("expected a mapping") }
+    var entries: [(String, PolicyNode)] = []
+    for (keyNode, value) in mapping {
+      guard case .scalar(let key) = keyNode else { throw fail("keys must be plain names") }
+      if let allowed, !allowed.contains(key.string) {
+        let expected = allowed.sorted().joined(separator: ", ")
+        throw child(key.string, value).fail("unknown key (expected one of: \(expected))")
+      }
+      entries.append((key.string, child(key.string, value)))
+    }
+    return entries
+  }
+
+  public func sequence() throws -> [PolicyNode] {
+    guard case .sequence(let items) = node else { throw fail("expected a list") }
+    return items.enumerated().map { index, item in
+      PolicyNode(node: item, path: "\(path)[\(index)]", source: source)
+    }
+  }
+
+  public func string() throws -> String {
+    guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+      throw fail("expected a text value")
+    }
+    return scalar.string
+  }
+
+  public func bool() throws -> Bool {
+    switch try string().lowercased() {
+    case "true", "yes", "on": return true
+    case "false", "no", "off": return false
+    default: throw fail("expected true or false")
+    }
+  }
+
+  public func number(in range: ClosedRange<Double>? = nil) throws -> Double {
+    guard let value = Double(try string()), value.isFinite else { throw fail("expected a number") }
+    if let range, !range.contains(value) {
+      throw fail("\(value) is out of range (\(range.lowerBound) to \(range.upperBound))")
+    }
+    return value
+  }
+
+  public func stringList() throws -> [String] {
+    if case .scalar = node { return [try string()] }
+    return try sequence().map { try $0.string() }
+  }
+}
+
+/// The sections of the policy file, each validated into the `Policy` value.
+enum PolicySections {
+  static func apply(_ root: PolicyNode, to policy: inout Policy) throws {
+    let sections: Set<String> = ["version", "services", "priority_matrix", "incidents", "alerts", "costs"]
+    for (key, node) in try root.mapping(allowed: sections) {
+      switch key {
+      case "version":
+        guard try node.string() == "1" else { throw node.fail("unsupported policy version (expected 1)") }
+      case "services": policy.services = try services(node)
+      case "priority_matrix": policy.priorityMatrix = try matrix(node)
+      case "incidents": try incidents(node, &policy)
+      case "alerts": try alerts(node, &policy.alerts)
+      case "costs": try costs(node, &policy)
+      default: break
+      }
+    }
+    try checkDependencies(policy, root)
+  }
+
+  static func services(_ node: PolicyNode) throws -> [String: Service] {
+    var services: [String: Service] = [:]
+    for (name, entry) in try node.mapping() {
+      var service = Service(name: name, tier: .important)
+      for (key, value) in try entry.mapping(allowed: ["tier", "owner", "depends_on", "hourly_cost", "description"]) {
+        switch key {
+        case "tier":
+          let text = try value.string()
+          guard let tier = ServiceTier(rawValue: text) else {
+            throw value.fail("unknown tier '\(text)' (expected vital, critical, important or deferrable)")
+          }
+          service.tier = tier
+        case "owner": service.owner = try value.string()
+        case "depends_on": service.dependsOn = try value.stringList()
+        case "hourly_cost": service.hourlyCost = try value.number(in: 0...1e9)
+        default: break
+        }
+      }
+      services[name] = service
+    }
+    return services
+  }
+
+  static func checkDependencies(_ policy: Policy, _ root: PolicyNode) throws {
+    for service in policy.services.values.sorted(by: { $0.name < $1.name }) {
+      for dependency in service.dependsOn where policy.services[dependency] == nil {
+        throw ITSMError.configuration(
+          "\(root.source): services.\(service.name).depends_on: '\(dependency)' is not in the service catalog")
+      }
+    }
+  }
+
+  static func matrix(_ node: PolicyNode) throws -> PriorityMatrix {
+    let rows = try node.sequence()
+    guard rows.count == 3 else { throw node.fail("expected 3 rows (impact 1..3) of 3 priorities (urgency 1..3)") }
+    var cells: [[Priority]] = []
+    for row in rows {
+      let values = try row.sequence()
+      guard values.count == 3 else { throw row.fail("expected 3 priorities (urgency 1..3)") }
+      cells.append(
+        try values.map { value in
+          let text = try value.string()
+          guard let p = Priority(parsing: text) else { throw value.fail("unknown priority '\(text)' (expected P1..P5)") }
+          return p
+        })
+    }
+    return PriorityMatrix(cells: cells)
+  }
+
+  static func incidents(_ node: PolicyNode, _ policy: inout Policy) throws {
+    for (key, value) in try node.mapping(allowed: ["closure"]) where key == "closure" {
+      for (rule, flag) in try value.mapping(allowed: ["require_root_cause", "require_resolution"]) {
+        if rule == "require_root_cause" { policy.closure.requireRootCause = try flag.bool() }
+        if rule == "require_resolution" { policy.closure.requireResolution = try flag.bool() }
+      }
+    }
+  }
+
+  static func alerts(_ node: PolicyNode, _ rules: inout AlertRules) throws {
+    for (key, value) in try node.mapping(allowed: ["resolve_incidents", "severity_priority"]) {
+      switch key {
+      case "resolve_incidents": rules.resolveIncidents = try value.bool()
+      case "severity_priority":
+        var map: [String: Priority] = [:]
+        for (severity, priorityNode) in try value.mapping() {
+          let text = try priorityNode.string()
+          guard let p = Priority(parsing: text) else {
+            throw priorityNode.fail("unknown priority '\(text)' (expected P1..P5)")
+          }
+          map[severity.lowercased()] = p
+        }
+        rules.severityPriority = map
+      default: break
+      }
+    }
+  }
+
+  static func costs(_ node: PolicyNode, _ policy: inout Policy) throws {
+    for (key, value) in try node.mapping(allowed: ["currency", "hourly_cost"]) {
+      switch key {
+      case "currency": policy.currency = try value.string()
+      case "hourly_cost": policy.hourlyCost = try value.number(in: 0...1e9)
+      default: break
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import GRDB
+
+/// The database schema, as migrations. A released migration is never edited; a change is a
+/// new migration.
+public enum Schema {
+  /// SQL list of the open states, shared by the partial indexes and the queries that use them.
+  public static let openStatesSQL = IncidentStatus.openStates.map { "'\($0.rawValue)'" }.joined(separator: ",")
+
+  public static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1-incidents-and-events") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE incidents (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            service TEXT NOT NULL,
+            status TEXT NOT NULL,
+            priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 5),
+            priority_source TEXT NOT NULL,
+            matrix_priority INTEGER,
+            impact INTEGER CHECK (impact BETWEEN 1 AND 3),
+            urgency INTEGER CHECK (urgency BETWEEN 1 AND 3),
+            team TEXT, assignee TEXT, tier TEXT, region TEXT, impact_type TEXT,
+            users_affected INTEGER, detection TEXT, dedup_key TEXT,
+            alert_count INTEGER NOT NULL DEFAULT 0, last_alert_at INTEGER,
+            tags TEXT, root_cause TEXT, resolution TEXT, failure_mode TEXT,
+            started_at INTEGER, opened_at INTEGER NOT NULL, acknowledged_at INTEGER,
+            first_resolved_at INTEGER, resolved_at INTEGER, closed_at INTEGER, canceled_at INTEGER,
+            reopen_count INTEGER NOT NULL DEFAULT 0,
+            reassignment_count INTEGER NOT NULL DEFAULT 0,
+            escalation_level INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL,
+            extra TEXT
+          );
+          CREATE INDEX incidents_open ON incidents(status) WHERE status IN (\(openStatesSQL));
+          CREATE INDEX incidents_dedup ON incidents(dedup_key)
+            WHERE dedup_key IS NOT NULL AND status IN (\(openStatesSQL));
+          CREATE INDEX incidents_opened_at ON incidents(opened_at);
+
+          CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            source TEXT NOT NULL,
+            data TEXT
+          );
+          CREATE INDEX events_entity ON events(entity_id);
+          CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+          CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+          CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+          """)
+    }
+    return migrator
+  }
+}

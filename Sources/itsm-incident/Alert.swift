@@ -1,0 +1,56 @@
+import ArgumentParser
+import ITSMCommandSupport
+import ITSMCore
+
+extension ITSMIncident {
+  struct Alert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Ingest monitoring alerts (JSON Lines) with de-duplication.",
+      discussion: """
+        Each line: {"dedup_key", "title", "service", "priority" or "severity", "status":
+        "firing"|"resolved", "at"}. A firing alert joins the open incident that holds its
+        dedup_key (alert_count, last_alert_at) or opens one; a resolved alert resolves it when
+        the policy says so (alerts.resolve_incidents, on by default). Keys join open incidents
+        only. Prints each incident the alerts touched.
+
+        Example:
+          echo '{"dedup_key":"mail-queue","title":"Mail queue high","service":"mail","severity":"critical","status":"firing"}' \\
+            | itsm-incident alert
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var dryRun: DryRunOption
+
+    func run() throws {
+      try CommandRunner.run(tool: ITSMIncident.toolName) {
+        let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
+        let reader = try LineReader(path: input.input)
+        let rejects = input.skipInvalid ? try RejectSink(path: input.rejects) : nil
+        let database = try global.openDatabaseForWriting()
+        var touched: [Incident] = []
+        var written = 0
+        let counts = try database.write(dryRun: dryRun.dryRun) { db in
+          let ingest = AlertIngest(
+            store: IncidentStore(db, policy: session.policy), context: session.context(source: "alert"), now: session.now)
+          return try RecordStream(skipInvalid: input.skipInvalid).run(
+            reader,
+            decode: { try AlertIngest.decode($0, policy: session.policy, now: session.now) },
+            apply: { alert, line in
+              switch try ingest.apply(alert) {
+              case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):
+                written += 1
+                touched.append(i)
+              case .ignored(let why): session.messages.warning("\(reader.sourceName):\(line): \(why)")
+              }
+            },
+            onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+        }
+        if input.skipInvalid { Messages.writeError("\(written) written, \(counts.rejected) rejected") }
+        if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }
+        for incident in touched { try session.printer.print(incident.record(policy: session.policy)) }
+        try session.printer.finish()
+      }
+    }
+  }
+}
