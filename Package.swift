@@ -19,6 +19,7 @@ let package = Package(
       name: "ITSMCore",
       dependencies: [
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(

@@ -134,7 +134,11 @@ public final class RecordPrinter {
     for record in records.prefix(100) {
       for field in record.fields where !keys.contains(field.key) && field.key != "kind" { keys.append(field.key) }
     }
-    return keys.map { Column($0, $0, $0.hasSuffix("_at") ? .time : $0.hasSuffix("_min") ? .minutes : .text) }
+    return keys.map { Column($0, $0, RecordPrinter.style(forKey: $0)) }
+  }
+
+  static func style(forKey key: String) -> Column.Style {
+    key.hasSuffix("_at") ? .time : key.hasSuffix("_min") ? .minutes : .text
   }
 
   static func cell(_ value: JSONValue?, style: Column.Style, forTable: Bool) -> String {
@@ -161,9 +165,11 @@ public final class RecordPrinter {
     let markdown = format == .markdown
     let rows = records.map { r in columns.map { RecordPrinter.cell(r[$0.key], style: $0.style, forTable: true) } }
     if records.count == 1 && !markdown {
-      let width = columns.map(\.header.count).max() ?? 0
-      return zip(columns, rows[0]).filter { !$0.1.isEmpty }
-        .map { $0.0.header.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+      let all = records[0].fields.filter { $0.key != "kind" }.map { field in
+        (field.key, RecordPrinter.cell(field.value, style: RecordPrinter.style(forKey: field.key), forTable: true))
+      }.filter { !$0.1.isEmpty }
+      let width = all.map(\.0.count).max() ?? 0
+      return all.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
         .joined(separator: "\n") + "\n"
     }
     if markdown {

@@ -83,7 +83,7 @@ public struct IncidentDecoder {
     incident.reopenCount = try f.int("reopen_count", in: 0...1_000_000) ?? 0
     incident.reassignmentCount = try f.int("reassignment_count", in: 0...1_000_000) ?? 0
     incident.escalationLevel = try f.int("escalation_level", in: 0...100) ?? 0
-    switch f.object["tags"] {
+    switch f["tags"] {
     case nil, .null?: break
     case .object(let tags)?:
       for field in tags.fields {
@@ -98,7 +98,7 @@ public struct IncidentDecoder {
     case let other?: throw RecordRejection("'tags' must be an object, got \(other.typeName)")
     }
     var extra = JSONObject()
-    switch f.object["extra"] {
+    switch f["extra"] {
     case nil, .null?: break
     case .object(let o)?: extra = o
     case let other?: throw RecordRejection("'extra' must be an object, got \(other.typeName)")
@@ -232,12 +232,19 @@ public final class IncidentImporter {
   /// Rows written by this import, with the input line, to name duplicates in one input.
   private var written: [Int64: Int] = [:]
   public private(set) var summary = ImportSummary()
+  /// The highest `INC-<n>` created, so that new ids continue after imported ones.
+  private var highestNumber: Int64 = 0
   public var onWarning: (String) -> Void = { _ in }
 
   public init(store: IncidentStore, context: ChangeContext, now: Timestamp) {
     self.store = store
     self.context = context
     self.now = now
+  }
+
+  /// Completes the import: new incident ids will continue after the imported ones.
+  public func finish() throws {
+    if highestNumber > 0 { try store.advanceCounter(to: highestNumber) }
   }
 
   public func apply(_ incoming: Incident, line: Int, source: String) throws {
@@ -262,6 +269,9 @@ public final class IncidentImporter {
       try store.insert(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context)
       written[incident.rowID!] = line
       summary.created += 1
+      if incident.id.hasPrefix("INC-"), let n = Int64(incident.id.dropFirst(4)), n > highestNumber {
+        highestNumber = n
+      }
     }
   }
 }

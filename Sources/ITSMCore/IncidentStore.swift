@@ -125,12 +125,17 @@ public struct IncidentStore {
 
   /// The incident with this id. A bare number `42` also finds `INC-42`.
   public func incident(id: String) throws -> Incident? {
-    let statement = try db.cachedStatement(sql: IncidentStore.selectSQL + " WHERE id = ?")
-    if let row = try Row.fetchOne(statement, arguments: [id]) { return try Incident(row: row) }
-    if let n = Int(id), n > 0 {
-      return try Row.fetchOne(statement, arguments: ["INC-\(n)"]).map { try Incident(row: $0) }
-    }
+    if let found = try fetchOne(IncidentStore.selectSQL + " WHERE id = ?", id) { return found }
+    if let n = Int(id), n > 0 { return try fetchOne(IncidentStore.selectSQL + " WHERE id = ?", "INC-\(n)") }
     return nil
+  }
+
+  private func fetchOne(_ sql: String, _ argument: String) throws -> Incident? {
+    var statement = RawStatement(try db.cachedStatement(sql: sql))
+    statement.bind(argument)
+    var found: Incident?
+    try statement.forEachRow { found = try Incident(columns: $0) }
+    return found
   }
 
   /// The incident with this id, or exit 1 naming it.
@@ -145,8 +150,8 @@ public struct IncidentStore {
   public func openIncident(dedupKey: String) throws -> Incident? {
     let sql =
       IncidentStore.selectSQL
-      + " WHERE dedup_key = ? AND status IN (\(Schema.openStatesSQL)) ORDER BY num DESC LIMIT 1"
-    return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [dedupKey]).map { try Incident(row: $0) }
+      + " WHERE dedup_key = ? AND \(Schema.openCondition) ORDER BY num DESC LIMIT 1"
+    return try fetchOne(sql, dedupKey)
   }
 
   /// Calls `body` with each incident that passes the filter, in order, without loading them all.
@@ -159,7 +164,7 @@ public struct IncidentStore {
       arguments.append(contentsOf: values as [DatabaseValueConvertible?])
     }
     if Set(filter.statuses) == Set(IncidentStatus.openStates) {
-      clauses.append("status IN (\(Schema.openStatesSQL))")
+      clauses.append(Schema.openCondition)
     } else {
       anyOf("status", filter.statuses.map(\.rawValue))
     }
@@ -184,8 +189,9 @@ public struct IncidentStore {
       sql += " LIMIT ?"
       arguments.append(Int64(limit))
     }
-    let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-    while let row = try rows.next() { try body(try Incident(row: row)) }
+    let statement = try db.makeStatement(sql: sql)
+    statement.arguments = StatementArguments(arguments)
+    try RawStatement(boundStatement: statement).forEachRow { try body(try Incident(columns: $0)) }
   }
 
   public func forEachEvent(_ filter: EventFilter, _ body: (Event) throws -> Void) throws {
@@ -229,39 +235,50 @@ public struct IncidentStore {
     var n = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'incident'") ?? 0
     repeat { n += 1 } while try Bool.fetchOne(
       db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?)"), arguments: ["INC-\(n)"]) == true
-    try db.execute(
-      sql: "INSERT INTO counters (name, value) VALUES ('incident', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-      arguments: [n])
+    try advanceCounter(to: n)
     return "INC-\(n)"
+  }
+
+  /// Moves the id counter forward to at least `n`, so the next id is past imported ones.
+  public func advanceCounter(to n: Int64) throws {
+    try db.execute(
+      sql: "INSERT INTO counters (name, value) VALUES ('incident', ?) ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)",
+      arguments: [n])
   }
 
   /// Stores a new incident and its events.
   public func insert(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws {
-    let statement = try db.cachedStatement(sql: IncidentStore.insertSQL)
-    var values = incident.databaseValues()
-    values[0] = nil
-    try statement.execute(arguments: StatementArguments(values))
+    var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.insertSQL))
+    statement.bind(nil as Int64?)
+    incident.bindColumns(to: &statement)
+    try statement.execute()
     incident.rowID = db.lastInsertedRowID
     try append(events, to: incident.id, context: context)
   }
 
   /// Stores a changed incident and the events that record the change.
   public func update(_ incident: Incident, events: [EventDraft], context: ChangeContext) throws {
-    let statement = try db.cachedStatement(sql: IncidentStore.updateSQL)
-    var values = Array(incident.databaseValues().dropFirst())
-    values.append(incident.rowID)
-    try statement.execute(arguments: StatementArguments(values))
+    var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.updateSQL))
+    incident.bindColumns(to: &statement)
+    statement.bind(incident.rowID)
+    try statement.execute()
     try append(events, to: incident.id, context: context)
   }
 
   /// Appends events for an incident to the log.
   public func append(_ events: [EventDraft], to id: String, context: ChangeContext) throws {
     guard !events.isEmpty else { return }
-    let statement = try db.cachedStatement(
+    let prepared = try db.cachedStatement(
       sql: "INSERT INTO events (at, entity, entity_id, type, actor, source, data) VALUES (?, 'incident', ?, ?, ?, ?, ?)")
     for event in events {
-      let data = event.data.isEmpty ? nil : JSONSerializer.string(event.data)
-      try statement.execute(arguments: [event.at.seconds, id, event.type, context.actor, context.source, data])
+      var statement = RawStatement(prepared)
+      statement.bind(event.at.seconds)
+      statement.bind(id)
+      statement.bind(event.type)
+      statement.bind(context.actor)
+      statement.bind(context.source)
+      statement.bind(event.data.isEmpty ? nil : JSONSerializer.string(event.data))
+      try statement.execute()
     }
   }
 
@@ -277,66 +294,90 @@ public struct IncidentStore {
 }
 
 extension Incident {
-  /// The values for `IncidentStore.columns`, in order.
-  func databaseValues() -> [DatabaseValueConvertible?] {
-    let tagsText: String? =
+  /// Binds the values for `IncidentStore.columns` after `num`, in order.
+  func bindColumns(to s: inout RawStatement) {
+    s.bind(id)
+    s.bind(title)
+    s.bind(service)
+    s.bind(status.rawValue)
+    s.bind(priority.rawValue)
+    s.bind(prioritySource.rawValue)
+    s.bind(matrixPriority?.rawValue)
+    s.bind(impact)
+    s.bind(urgency)
+    s.bind(team)
+    s.bind(assignee)
+    s.bind(tier?.rawValue)
+    s.bind(region)
+    s.bind(impactType?.rawValue)
+    s.bind(usersAffected)
+    s.bind(detection?.rawValue)
+    s.bind(dedupKey)
+    s.bind(alertCount)
+    s.bind(lastAlertAt?.seconds)
+    s.bind(
       tags.isEmpty
-      ? nil
-      : JSONSerializer.string(
-        .object(JSONObject(tags.sorted { $0.key < $1.key }.map { JSONField($0.key, .string($0.value)) })))
-    return [
-      rowID, id, title, service, status.rawValue, Int64(priority.rawValue), prioritySource.rawValue,
-      matrixPriority.map { Int64($0.rawValue) }, impact.map { Int64($0) }, urgency.map { Int64($0) }, team,
-      assignee, tier?.rawValue, region, impactType?.rawValue, usersAffected.map { Int64($0) },
-      detection?.rawValue, dedupKey, Int64(alertCount), lastAlertAt?.seconds, tagsText, rootCause,
-      resolution, failureMode, startedAt?.seconds, openedAt.seconds, acknowledgedAt?.seconds,
-      firstResolvedAt?.seconds, resolvedAt?.seconds, closedAt?.seconds, canceledAt?.seconds,
-      Int64(reopenCount), Int64(reassignmentCount), Int64(escalationLevel), updatedAt.seconds,
-      extra.isEmpty ? nil : JSONSerializer.string(extra),
-    ]
+        ? nil
+        : JSONSerializer.string(
+          .object(JSONObject(tags.sorted { $0.key < $1.key }.map { JSONField($0.key, .string($0.value)) }))))
+    s.bind(rootCause)
+    s.bind(resolution)
+    s.bind(failureMode)
+    s.bind(startedAt?.seconds)
+    s.bind(openedAt.seconds)
+    s.bind(acknowledgedAt?.seconds)
+    s.bind(firstResolvedAt?.seconds)
+    s.bind(resolvedAt?.seconds)
+    s.bind(closedAt?.seconds)
+    s.bind(canceledAt?.seconds)
+    s.bind(reopenCount)
+    s.bind(reassignmentCount)
+    s.bind(escalationLevel)
+    s.bind(updatedAt.seconds)
+    s.bind(extra.isEmpty ? nil : JSONSerializer.string(extra))
   }
 
   /// Reads a row selected with `IncidentStore.columns`.
-  init(row: Row) throws {
-    func time(_ i: Int) -> Timestamp? { (row[i] as Int64?).map(Timestamp.init(seconds:)) }
-    func corrupt(_ what: String) -> ITSMError { .configuration("incident row \(row[1] as String? ?? "?"): invalid \(what)") }
-    guard let status = IncidentStatus(rawValue: row[4]) else { throw corrupt("status") }
-    guard let priority = Priority(rawValue: row[5]) else { throw corrupt("priority") }
-    guard let source = PrioritySource(rawValue: row[6]) else { throw corrupt("priority_source") }
+  init(columns c: ColumnReader) throws {
+    let id = c.string(1) ?? "?"
+    func corrupt(_ what: String) -> ITSMError { .configuration("incident \(id) in the database has an invalid \(what)") }
+    guard let status = c.string(4).flatMap(IncidentStatus.init(rawValue:)) else { throw corrupt("status") }
+    guard let priority = c.int(5).flatMap({ Priority(rawValue: Int($0)) }) else { throw corrupt("priority") }
+    guard let source = c.string(6).flatMap(PrioritySource.init(rawValue:)) else { throw corrupt("priority_source") }
     self.init(
-      id: row[1], title: row[2], service: row[3], priority: priority, prioritySource: source,
-      openedAt: Timestamp(seconds: row[25]))
-    rowID = row[0]
+      id: id, title: c.string(2) ?? "", service: c.string(3) ?? "", priority: priority, prioritySource: source,
+      openedAt: c.time(25) ?? Timestamp(seconds: 0))
+    rowID = c.int(0)
     self.status = status
-    matrixPriority = (row[7] as Int?).flatMap(Priority.init(rawValue:))
-    impact = row[8]
-    urgency = row[9]
-    team = row[10]
-    assignee = row[11]
-    tier = (row[12] as String?).flatMap(SupportTier.init(rawValue:))
-    region = row[13]
-    impactType = (row[14] as String?).flatMap(ImpactType.init(rawValue:))
-    usersAffected = row[15]
-    detection = (row[16] as String?).flatMap(DetectionSource.init(rawValue:))
-    dedupKey = row[17]
-    alertCount = row[18]
-    lastAlertAt = time(19)
-    if let text = row[20] as String?, case .object(let o)? = try? JSONParser.parse(text) {
+    matrixPriority = c.int(7).flatMap { Priority(rawValue: Int($0)) }
+    impact = c.int(8).map { Int($0) }
+    urgency = c.int(9).map { Int($0) }
+    team = c.string(10)
+    assignee = c.string(11)
+    tier = c.string(12).flatMap(SupportTier.init(rawValue:))
+    region = c.string(13)
+    impactType = c.string(14).flatMap(ImpactType.init(rawValue:))
+    usersAffected = c.int(15).map { Int($0) }
+    detection = c.string(16).flatMap(DetectionSource.init(rawValue:))
+    dedupKey = c.string(17)
+    alertCount = Int(c.int(18) ?? 0)
+    lastAlertAt = c.time(19)
+    if let text = c.string(20), case .object(let o)? = try? JSONParser.parse(text) {
       for field in o.fields { if case .string(let s) = field.value { tags[field.key] = s } }
     }
-    rootCause = row[21]
-    resolution = row[22]
-    failureMode = row[23]
-    startedAt = time(24)
-    acknowledgedAt = time(26)
-    firstResolvedAt = time(27)
-    resolvedAt = time(28)
-    closedAt = time(29)
-    canceledAt = time(30)
-    reopenCount = row[31]
-    reassignmentCount = row[32]
-    escalationLevel = row[33]
-    updatedAt = Timestamp(seconds: row[34])
-    if let text = row[35] as String?, case .object(let o)? = try? JSONParser.parse(text) { extra = o }
+    rootCause = c.string(21)
+    resolution = c.string(22)
+    failureMode = c.string(23)
+    startedAt = c.time(24)
+    acknowledgedAt = c.time(26)
+    firstResolvedAt = c.time(27)
+    resolvedAt = c.time(28)
+    closedAt = c.time(29)
+    canceledAt = c.time(30)
+    reopenCount = Int(c.int(31) ?? 0)
+    reassignmentCount = Int(c.int(32) ?? 0)
+    escalationLevel = Int(c.int(33) ?? 0)
+    updatedAt = c.time(34) ?? openedAt
+    if let text = c.string(35), case .object(let o)? = try? JSONParser.parse(text) { extra = o }
   }
 }

@@ -185,7 +185,7 @@ public enum IncidentLifecycle {
     }
     if !missing.isEmpty {
       throw ITSMError.operationFailed(
-        "cannot close \(incident.id): it has no \(missing.joined(separator: " and ")), which the policy requires (incidents.closure)"
+        "cannot close \(incident.id): missing \(missing.joined(separator: " and ")), which the policy requires (incidents.closure)"
       )
     }
   }

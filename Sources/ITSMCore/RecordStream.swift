@@ -86,10 +86,20 @@ public struct RecordStream {
 /// Typed reads of record fields with messages that name the field.
 public struct RecordFields {
   public let object: JSONObject
-  public init(_ object: JSONObject) { self.object = object }
+  private let values: [String: JSONValue]
+
+  public init(_ object: JSONObject) {
+    self.object = object
+    var values: [String: JSONValue] = [:]
+    values.reserveCapacity(object.fields.count)
+    for field in object.fields { values[field.key] = field.value }
+    self.values = values
+  }
+
+  public subscript(key: String) -> JSONValue? { values[key] }
 
   public func string(_ key: String, required: Bool = false) throws -> String? {
-    switch object[key] {
+    switch values[key] {
     case nil, .null?:
       if required { throw RecordRejection("missing required field '\(key)'") }
       return nil
@@ -105,7 +115,7 @@ public struct RecordFields {
   }
 
   public func int(_ key: String, in range: ClosedRange<Int64>) throws -> Int? {
-    switch object[key] {
+    switch values[key] {
     case nil, .null?: return nil
     case .int(let v)?:
       guard range.contains(v) else {

@@ -3,8 +3,12 @@ import GRDB
 /// The database schema, as migrations. A released migration is never edited; a change is a
 /// new migration.
 public enum Schema {
-  /// SQL list of the open states, shared by the partial indexes and the queries that use them.
-  public static let openStatesSQL = IncidentStatus.openStates.map { "'\($0.rawValue)'" }.joined(separator: ",")
+  /// The SQL condition "the incident is open", shared word for word by the partial indexes and
+  /// the queries that use them. It is an OR chain, not `IN (...)`: SQLite evaluates an IN list
+  /// in an index condition through a temporary b-tree on every insert, which made bulk imports
+  /// several times slower.
+  public static let openCondition =
+    "(" + IncidentStatus.openStates.map { "status = '\($0.rawValue)'" }.joined(separator: " OR ") + ")"
 
   public static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -34,13 +38,15 @@ public enum Schema {
             updated_at INTEGER NOT NULL,
             extra TEXT
           );
-          CREATE INDEX incidents_open ON incidents(status) WHERE status IN (\(openStatesSQL));
+          CREATE INDEX incidents_open ON incidents(status) WHERE \(openCondition);
           CREATE INDEX incidents_dedup ON incidents(dedup_key)
-            WHERE dedup_key IS NOT NULL AND status IN (\(openStatesSQL));
+            WHERE dedup_key IS NOT NULL AND \(openCondition);
           CREATE INDEX incidents_opened_at ON incidents(opened_at);
 
+          -- seq only grows: rows are never deleted (the triggers below), so the next rowid is
+          -- always past every seq handed out.
           CREATE TABLE events (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             at INTEGER NOT NULL,
             entity TEXT NOT NULL,
             entity_id TEXT NOT NULL,

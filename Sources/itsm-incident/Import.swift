@@ -38,6 +38,7 @@ extension ITSMIncident {
             reader, decode: decoder.decode,
             apply: { incident, line in try importer.apply(incident, line: line, source: reader.sourceName) },
             onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+          try importer.finish()
           var summary = importer.summary
           summary.read = counts.read
           summary.rejected = counts.rejected

@@ -1,0 +1,84 @@
+import GRDB
+import GRDBSQLite
+
+/// Binds and steps a prepared statement through the SQLite C API. The bulk paths (import,
+/// export, listing) would otherwise spend most of their time boxing each value; everything
+/// else goes through GRDB as usual.
+struct RawStatement {
+  let handle: OpaquePointer
+  private var index: Int32 = 1
+  private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+  init(_ statement: Statement) {
+    handle = statement.sqliteStatement
+    sqlite3_reset(handle)
+    sqlite3_clear_bindings(handle)
+  }
+
+  /// Wraps a statement whose arguments GRDB has already bound.
+  init(boundStatement statement: Statement) { handle = statement.sqliteStatement }
+
+  mutating func bind(_ value: Int64?) {
+    if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    index += 1
+  }
+
+  mutating func bind(_ value: Int?) { bind(value.map { Int64($0) }) }
+
+  mutating func bind(_ value: String?) {
+    if var value {
+      value.withUTF8 { bytes in
+        bytes.withMemoryRebound(to: CChar.self) { chars in
+          if let base = chars.baseAddress, chars.count > 0 {
+            _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), RawStatement.transient)
+          } else {
+            _ = sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
+          }
+        }
+      }
+    } else {
+      sqlite3_bind_null(handle, index)
+    }
+    index += 1
+  }
+
+  /// Runs a statement that returns no rows.
+  func execute() throws {
+    let code = sqlite3_step(handle)
+    guard code == SQLITE_DONE else { throw failure(code) }
+    sqlite3_reset(handle)
+  }
+
+  /// Steps through the rows, calling `body` with a reader for each.
+  func forEachRow(_ body: (ColumnReader) throws -> Void) throws {
+    defer { sqlite3_reset(handle) }
+    while true {
+      let code = sqlite3_step(handle)
+      if code == SQLITE_DONE { return }
+      guard code == SQLITE_ROW else { throw failure(code) }
+      try body(ColumnReader(handle: handle))
+    }
+  }
+
+  private func failure(_ code: Int32) -> DatabaseError {
+    let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+    sqlite3_reset(handle)
+    return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+  }
+}
+
+/// Reads the columns of the current row.
+struct ColumnReader {
+  let handle: OpaquePointer
+
+  func int(_ i: Int32) -> Int64? {
+    sqlite3_column_type(handle, i) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, i)
+  }
+
+  func string(_ i: Int32) -> String? {
+    guard let text = sqlite3_column_text(handle, i) else { return nil }
+    return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
+  }
+
+  func time(_ i: Int32) -> Timestamp? { int(i).map(Timestamp.init(seconds:)) }
+}
