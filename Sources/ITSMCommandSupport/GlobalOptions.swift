@@ -19,7 +19,7 @@ public struct GlobalOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The policy file (else $ITSM_POLICY, else $XDG_CONFIG_HOME/itsm/policy.yaml if present, else built-in defaults).", valueName: "path"))
   public var policy: String?
 
-  @Option(help: ArgumentHelp("The time to act at: RFC 3339, a date, 'now' or relative like -2h (else $ITSM_NOW, else the clock).", valueName: "timestamp"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("The time to act at: RFC 3339, a date, 'now' or relative like -2h (else $ITSM_NOW, else the clock).", valueName: "timestamp"))
   public var now: String?
 
   @Option(help: ArgumentHelp("Who is acting, recorded on every event (else $ITSM_ACTOR, else the login name).", valueName: "name"))

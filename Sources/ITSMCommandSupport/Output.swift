@@ -137,8 +137,11 @@ public final class RecordPrinter {
     return keys.map { Column($0, $0, RecordPrinter.style(forKey: $0)) }
   }
 
+  /// Fields counted in user-minutes (people x minutes), not lengths of time.
+  static let userMinutes: Set<String> = ["productivity_loss_min"]
+
   static func style(forKey key: String) -> Column.Style {
-    key.hasSuffix("_at") ? .time : key.hasSuffix("_min") ? .minutes : .text
+    key.hasSuffix("_at") ? .time : key.hasSuffix("_min") && !userMinutes.contains(key) ? .minutes : .text
   }
 
   static func cell(_ value: JSONValue?, style: Column.Style, forTable: Bool) -> String {

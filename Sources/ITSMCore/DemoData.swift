@@ -132,7 +132,6 @@ public struct DemoData {
     let impact = r.chance(0.15 + tierBoost) ? 1 : r.chance(0.55) ? 2 : 3
     let urgency = r.chance(0.2 + tierBoost / 2) ? 1 : r.chance(0.5) ? 2 : 3
     let priority = PriorityMatrix.itil.priority(impact: impact, urgency: urgency)
-    let p = Double(priority.rawValue)
     let cause = r.chance(0.6) ? DemoData.causes[(number * 7 + service.name.count) % 4 + service.name.count % 8] : r.pick(DemoData.causes)
     var o = JSONObject()
     o.add("id", .string("INC-\(number)"))
@@ -144,7 +143,8 @@ public struct DemoData {
     o.add("region", .string(r.pick(DemoData.regions)))
     let impactTypes: [ImpactType] = [.production, .crm, .engineering, .sales, .brand, .reputation]
     o.add("impact_type", .string((service.name == "crm" ? ImpactType.crm : r.chance(0.6) ? .production : r.pick(impactTypes)).rawValue))
-    o.add("users_affected", .int(Int64(r.logNormal(median: 400 / p, sigma: 1.0).rounded() + 1)))
+    let usersMedian = [0, 400.0, 80, 8, 2, 1][priority.rawValue]
+    o.add("users_affected", .int(Int64(r.logNormal(median: usersMedian, sigma: 0.9).rounded() + 1)))
     let detection: DetectionSource = r.chance(0.45) ? .monitoringAlert : r.chance(0.4) ? .userReport : r.pick(DetectionSource.allCases)
     o.add("detection", .string(detection.rawValue))
     if detection == .monitoringAlert { o.add("dedup_key", .string("\(service.name)-\(number % 97)")) }

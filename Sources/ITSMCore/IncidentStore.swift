@@ -48,12 +48,22 @@ public struct IncidentSort: Sendable, Equatable {
     self.descending = descending
   }
 
+  /// Accepts `field`, `field:asc`, `field:desc`, or `-field` (as `--sort=-field`).
   public init(parsing text: String) throws {
-    let descending = text.hasPrefix("-")
-    let name = descending ? String(text.dropFirst()) : text
+    var name = text
+    var descending = false
+    if name.hasPrefix("-") {
+      descending = true
+      name.removeFirst()
+    } else if name.hasSuffix(":desc") {
+      descending = true
+      name.removeLast(5)
+    } else if name.hasSuffix(":asc") {
+      name.removeLast(4)
+    }
     guard IncidentSort.fields[name] != nil else {
       throw ITSMError.usage(
-        "unknown sort field '\(name)' (expected one of: \(IncidentSort.fields.keys.sorted().joined(separator: ", ")); prefix - to reverse)"
+        "unknown sort field '\(name)' (expected one of: \(IncidentSort.fields.keys.sorted().joined(separator: ", ")), with :desc to reverse)"
       )
     }
     self.init(field: name, descending: descending)

@@ -218,7 +218,7 @@ public struct JSONParser {
         index += 1
         if !sawHighByte { return String(decoding: slice, as: UTF8.self) }
         guard let s = String(validating: slice, as: UTF8.self) else {
-          index = start
+          index = start + JSONParser.firstInvalidUTF8(slice)
           throw error("invalid UTF-8 in a string")
         }
         return s
@@ -336,6 +336,20 @@ public struct JSONParser {
   }
 
   private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+
+  /// The offset of the first byte that does not start or continue a valid UTF-8 sequence.
+  static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    var i = 0
+    while i < bytes.count {
+      let lead = bytes[i]
+      let length = lead < 0x80 ? 1 : lead >= 0xC2 && lead < 0xE0 ? 2 : lead >= 0xE0 && lead < 0xF0 ? 3 : lead >= 0xF0 && lead < 0xF5 ? 4 : 0
+      guard length > 0, i + length <= bytes.count,
+        String(validating: UnsafeBufferPointer(rebasing: bytes[i..<(i + length)]), as: UTF8.self) != nil
+      else { return i }
+      i += length
+    }
+    return i
+  }
 }
 
 /// Appends compact JSON to a byte buffer. Non-finite numbers become null, since JSON has none.

@@ -10,9 +10,9 @@ struct FilterOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Only these services.", valueName: "service,...")) var service: [String] = []
   @Option(help: ArgumentHelp("Only these teams.", valueName: "team,...")) var team: [String] = []
   @Option(help: ArgumentHelp("Only these regions.", valueName: "region,...")) var region: [String] = []
-  @Option(help: ArgumentHelp("Opened at or after this time.", valueName: "timestamp")) var since: String?
-  @Option(help: ArgumentHelp("Opened before this time.", valueName: "timestamp")) var until: String?
-  @Option(help: ArgumentHelp("Sort by a field (\(IncidentSort.fields.keys.sorted().joined(separator: ", "))); -field reverses.", valueName: "field"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Opened at or after this time.", valueName: "timestamp")) var since: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("Opened before this time.", valueName: "timestamp")) var until: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("Sort by a field (\(IncidentSort.fields.keys.sorted().joined(separator: ", "))); field:desc reverses.", valueName: "field"))
   var sort: String = "id"
   @Option(help: "Print at most this many.") var limit: Int?
 

@@ -9,7 +9,7 @@ extension ITSMIncident {
       discussion: """
         Examples:
           itsm-incident list --open --priority P1,P2
-          itsm-incident list --service mail --since -7d --sort -opened_at --limit 20
+          itsm-incident list --service mail --since -7d --sort opened_at:desc --limit 20
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -32,7 +32,7 @@ extension ITSMIncident {
     @Option(help: "How many users are affected.") var usersAffected: Int?
     @Option(help: "How it was detected: \(DetectionSource.allCases.map(\.rawValue).joined(separator: ", ")).")
     var detection: DetectionSource?
-    @Option(help: "When the impact began, if earlier than now.") var startedAt: String?
+    @Option(parsing: .unconditional, help: "When the impact began, if earlier than now.") var startedAt: String?
     @Option(help: "The alert de-duplication key.") var dedupKey: String?
     @Option(help: "The failure mode (itsm-fmea) this is an occurrence of.") var failureMode: String?
     @Option(help: ArgumentHelp("A tag, key=value; repeat for more.", valueName: "key=value")) var tag: [String] = []

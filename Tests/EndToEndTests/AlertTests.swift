@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+@Suite("itsm-incident alert, end to end")
+struct AlertTests {
+  func alert(_ key: String, _ status: String, at: String) -> String {
+    #"{"dedup_key":"\#(key)","title":"Queue high","service":"mail","severity":"critical","status":"\#(status)","at":"\#(at)"}"#
+  }
+
+  @Test func firingAlertsJoinTheOpenIncidentAndResolvedOnesResolveIt() throws {
+    let s = try Sandbox()
+    let stream = [
+      alert("q", "firing", at: "2026-11-01T09:00:00Z"), alert("q", "firing", at: "2026-11-01T09:05:00Z"),
+      alert("other", "firing", at: "2026-11-01T09:06:00Z"),
+    ].joined(separator: "\n")
+    var r = try s.incident(["alert"], stdin: stream + "\n")
+    #expect(r.status == 0)
+    #expect(try s.incident(["list"]).records.count == 2)
+    let first = try s.incident(["show", "INC-1"]).records.first
+    #expect(first?["alert_count"] as? Int == 2)
+    #expect(first?["priority"] as? String == "P1")
+    #expect(first?["last_alert_at"] as? String == "2026-11-01T09:05:00Z")
+    r = try s.incident(["alert"], stdin: alert("q", "resolved", at: "2026-11-01T09:30:00Z") + "\n")
+    #expect(r.records.first?["status"] as? String == "resolved")
+    r = try s.incident(["alert"], stdin: alert("q", "firing", at: "2026-11-01T10:00:00Z") + "\n")
+    #expect(r.records.first?["id"] as? String == "INC-3")
+  }
+
+  @Test func policyCanKeepIncidentsOpenOnResolvedAlerts() throws {
+    let s = try Sandbox()
+    let policy = try s.write("p.yaml", "alerts:\n  resolve_incidents: false\n")
+    _ = try s.incident(["alert", "--policy", policy], stdin: alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n")
+    let r = try s.incident(["alert", "--policy", policy], stdin: alert("q", "resolved", at: "2026-11-01T09:30:00Z") + "\n")
+    #expect(r.records.first?["status"] as? String == "new")
+  }
+
+  @Test func badAlertWritesNothing() throws {
+    let s = try Sandbox()
+    let stream = alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n" + #"{"dedup_key":"x","status":"burning"}"# + "\n"
+    let r = try s.incident(["alert"], stdin: stream)
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("<stdin>:2: unknown status 'burning' (expected firing or resolved)"))
+    let snapshot = try s.snapshot()
+    #expect(snapshot == "<no database>" || snapshot.isEmpty)
+  }
+}

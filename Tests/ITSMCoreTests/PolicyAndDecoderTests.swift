@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import ITSMCore
+
+@Suite("policy loading and record decoding")
+struct PolicyAndDecoderTests {
+  @Test func validPolicy() throws {
+    let policy = try PolicyLoader.parse(
+      """
+      version: 1
+      services:
+        dns: {tier: vital, owner: network}
+        mail: {tier: critical, depends_on: [dns], hourly_cost: 80}
+      priority_matrix:
+        - [P1, P1, P2]
+        - [P2, P3, P4]
+        - [P3, P4, P5]
+      incidents: {closure: {require_root_cause: false}}
+      costs: {hourly_cost: 65}
+      """, source: "p.yaml")
+    #expect(policy.services["mail"]?.dependsOn == ["dns"])
+    #expect(policy.priorityMatrix.priority(impact: 1, urgency: 2) == .p1)
+    #expect(policy.closure.requireRootCause == false)
+    #expect(policy.hourlyCost(for: "dns") == 65)
+  }
+
+  @Test(arguments: [
+    ("services:\n  mail:\n    tier: gold\n", "p.yaml:3: services.mail.tier: unknown tier 'gold'"),
+    ("servics: {}\n", "p.yaml:1: servics: unknown key"),
+    ("services:\n  mail: {depends_on: [dns]}\n", "services.mail.depends_on: 'dns' is not in the service catalog"),
+    ("costs:\n  hourly_cost: -5\n", "p.yaml:2: costs.hourly_cost: -5.0 is out of range"),
+    ("priority_matrix: [[P1]]\n", "expected 3 rows"),
+    ("services: [\n", "invalid YAML"),
+  ])
+  func invalidPolicyNamesFileLineAndKeyPath(text: String, message: String) {
+    do {
+      _ = try PolicyLoader.parse(text, source: "p.yaml")
+      Issue.record("accepted")
+    } catch let error as ITSMError {
+      #expect(error.exitCode == 78)
+      #expect(error.messages.joined().contains(message), "\(error.messages)")
+    } catch {
+      Issue.record("\(error)")
+    }
+  }
+
+  func decode(_ text: String) throws -> Incident {
+    guard case .object(let o) = try JSONParser.parse(text) else { throw RecordRejection("not an object") }
+    return try IncidentDecoder(policy: Policy(), now: Timestamp(seconds: 1_000_000)).decode(o)
+  }
+
+  @Test func decoderDerivesStatusPriorityAndId() throws {
+    let i = try decode(#"{"title":"t","service":"s","impact":1,"urgency":2,"opened_at":"2026-11-01T00:00:00Z","closed_at":"2026-11-02T00:00:00Z","resolved_at":"2026-11-01T05:00:00Z","foo":1}"#)
+    #expect(i.status == .closed)
+    #expect(i.priority == .p2)
+    #expect(i.prioritySource == .matrix)
+    #expect(i.id.hasPrefix("IMP-"))
+    #expect(i.id == (try decode(#"{"title":"t","service":"s","priority":"P4","opened_at":"2026-11-01T00:00:00Z"}"#)).id)
+    #expect(i.extra["foo"] == .int(1))
+    let manual = try decode(#"{"title":"t","service":"s","impact":1,"urgency":2,"priority":"P1"}"#)
+    #expect(manual.prioritySource == .manual)
+    #expect(manual.matrixPriority == .p2)
+  }
+
+  @Test func decoderRefusesInconsistentStatus() {
+    #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","priority":"P2","status":"closed"}"#) }
+    #expect(throws: RecordRejection.self) {
+      try decode(#"{"title":"t","service":"s","priority":"P2","status":"new","resolved_at":"2026-11-01T00:00:00Z","opened_at":"2026-10-01"}"#)
+    }
+    #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","impact":1}"#) }
+  }
+}
