@@ -42,16 +42,16 @@ public struct AlertIngest {
   /// Decodes and checks one alert record.
   public static func decode(_ object: JSONObject, policy: Policy, now: Timestamp) throws -> Alert {
     let f = RecordFields(object)
-    let key = try f.string("dedup_key", required: true)!
-    let stateText = try f.string("status") ?? "firing"
+    let key = try f["dedup_key"].string(required: true)!
+    let stateText = try f["status"].string() ?? "firing"
     guard let state = Alert.State(rawValue: stateText) else {
       throw RecordRejection("unknown status '\(stateText)' (expected firing or resolved)")
     }
     var priority: Priority?
-    if let text = try f.string("priority") {
+    if let text = try f["priority"].string() {
       guard let p = Priority(parsing: text) else { throw RecordRejection("unknown priority '\(text)' (expected P1..P5)") }
       priority = p
-    } else if let severity = try f.string("severity") {
+    } else if let severity = try f["severity"].string() {
       guard let p = policy.alerts.severityPriority[severity.lowercased()] else {
         let known = policy.alerts.severityPriority.keys.sorted().joined(separator: ", ")
         throw RecordRejection("unknown severity '\(severity)' (the policy maps: \(known))")
@@ -59,8 +59,8 @@ public struct AlertIngest {
       priority = p
     }
     let alert = Alert(
-      dedupKey: key, state: state, title: try f.string("title"), service: try f.string("service"),
-      priority: priority, at: try f.timestamp("at") ?? now,
+      dedupKey: key, state: state, title: try f["title"].string(), service: try f["service"].string(),
+      priority: priority, at: try f["at"].timestamp() ?? now,
       extra: JSONObject(object.fields.filter { !keys.contains($0.key) }))
     if state == .firing {
       if alert.title == nil { throw RecordRejection("a firing alert needs 'title'") }

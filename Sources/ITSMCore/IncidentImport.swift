@@ -1,9 +1,45 @@
 import Foundation
 import GRDB
 
+/// The keys of an incident record that itsm models; everything else goes to `extra`.
+enum IncidentKey: String, CaseIterable {
+  case kind, id, title, service, status, priority
+  case prioritySource = "priority_source", matrixPriority = "matrix_priority"
+  case impact, urgency, team, assignee, tier, region
+  case impactType = "impact_type", usersAffected = "users_affected", detection
+  case dedupKey = "dedup_key", alertCount = "alert_count", lastAlertAt = "last_alert_at"
+  case tags, rootCause = "root_cause", resolution, failureMode = "failure_mode"
+  case startedAt = "started_at", openedAt = "opened_at", acknowledgedAt = "acknowledged_at"
+  case firstResolvedAt = "first_resolved_at", resolvedAt = "resolved_at", closedAt = "closed_at"
+  case canceledAt = "canceled_at", reopenCount = "reopen_count", reassignmentCount = "reassignment_count"
+  case escalationLevel = "escalation_level", productivityLossMin = "productivity_loss_min"
+  case financialImpact = "financial_impact", updatedAt = "updated_at", extra
+
+  static let indexes: [IncidentKey: Int] = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+}
+
+/// One incident record's fields, looked up once by key into slots.
+struct IncidentFields {
+  private var slots: [JSONValue?]
+  private(set) var unknown: [JSONField] = []
+
+  init(_ object: JSONObject) {
+    slots = [JSONValue?](repeating: nil, count: IncidentKey.allCases.count)
+    for field in object.fields {
+      if let key = IncidentKey(rawValue: field.key) {
+        slots[IncidentKey.indexes[key]!] = field.value
+      } else {
+        unknown.append(field)
+      }
+    }
+  }
+
+  subscript(key: IncidentKey) -> FieldValue { FieldValue(key.rawValue, slots[IncidentKey.indexes[key]!]) }
+}
+
 /// Turns incident records (from `export`, another system, or jq) into validated incidents.
 /// Pure: no database, no clock but the `now` it is given.
-public struct IncidentDecoder {
+public struct IncidentDecoder: Sendable {
   public let policy: Policy
   public let now: Timestamp
 
@@ -12,32 +48,23 @@ public struct IncidentDecoder {
     self.now = now
   }
 
-  static let modelledKeys: Set<String> = [
-    "kind", "id", "title", "service", "status", "priority", "priority_source", "matrix_priority",
-    "impact", "urgency", "team", "assignee", "tier", "region", "impact_type", "users_affected",
-    "detection", "dedup_key", "alert_count", "last_alert_at", "tags", "root_cause", "resolution",
-    "failure_mode", "started_at", "opened_at", "acknowledged_at", "first_resolved_at",
-    "resolved_at", "closed_at", "canceled_at", "reopen_count", "reassignment_count",
-    "escalation_level", "productivity_loss_min", "financial_impact", "updated_at", "extra",
-  ]
-
   /// Decodes one record. The id may be absent (nil in the result); everything else is checked:
   /// types, ranges, known choices, and that the lifecycle times are in order.
   public func decode(_ object: JSONObject) throws -> Incident {
-    let f = RecordFields(object)
-    if let kind = try f.string("kind"), kind != "incident" {
+    let f = IncidentFields(object)
+    if let kind = try f[.kind].string(), kind != "incident" {
       throw RecordRejection("not an incident record (kind '\(kind)')")
     }
-    let title = try f.string("title", required: true)!
-    let service = try f.string("service", required: true)!
-    let impact = try f.int("impact", in: 1...3)
-    let urgency = try f.int("urgency", in: 1...3)
+    let title = try f[.title].string(required: true)!
+    let service = try f[.service].string(required: true)!
+    let impact = try f[.impact].int(in: 1...3)
+    let urgency = try f[.urgency].int(in: 1...3)
     var priority: Priority?
-    if let text = try f.string("priority") {
+    if let text = try f[.priority].string() {
       guard let p = Priority(parsing: text) else { throw RecordRejection("unknown priority '\(text)' (expected P1..P5)") }
       priority = p
     }
-    let source = try f.choice("priority_source", PrioritySource.self, names: ["matrix", "manual"])
+    let source = try f[.prioritySource].choice(PrioritySource.self, names: ["matrix", "manual"])
     let matrixPriority = impact.flatMap { i in urgency.map { policy.priorityMatrix.priority(impact: i, urgency: $0) } }
     if (impact == nil) != (urgency == nil) {
       throw RecordRejection("'impact' and 'urgency' go together: give both or neither")
@@ -50,9 +77,9 @@ public struct IncidentDecoder {
     case (let p?, _, _): (effective, prioritySource) = (p, .manual)
     case (nil, nil, _): throw RecordRejection("missing priority: give 'priority' (P1..P5) or 'impact' and 'urgency'")
     }
-    let openedAt = try f.timestamp("opened_at") ?? now
+    let openedAt = try f[.openedAt].timestamp() ?? now
     var incident = Incident(
-      id: try f.string("id") ?? "", title: title, service: service, priority: effective,
+      id: try f[.id].string() ?? "", title: title, service: service, priority: effective,
       prioritySource: prioritySource, openedAt: openedAt)
     incident.impact = impact
     incident.urgency = urgency
@@ -64,26 +91,26 @@ public struct IncidentDecoder {
     return incident
   }
 
-  private func decodeDetails(_ f: RecordFields, into incident: inout Incident) throws {
-    incident.team = try f.string("team")
-    incident.assignee = try f.string("assignee")
-    if let tier = try f.string("tier") {
+  private func decodeDetails(_ f: IncidentFields, into incident: inout Incident) throws {
+    incident.team = try f[.team].string()
+    incident.assignee = try f[.assignee].string()
+    if let tier = try f[.tier].string() {
       guard let t = SupportTier(parsing: tier) else { throw RecordRejection("unknown tier '\(tier)' (expected L0, L1, L2, L3)") }
       incident.tier = t
     }
-    incident.region = try f.string("region")
-    incident.impactType = try f.choice("impact_type", ImpactType.self, names: ImpactType.allCases.map(\.rawValue))
-    incident.usersAffected = try f.int("users_affected", in: 0...Int64(Int32.max))
-    incident.detection = try f.choice("detection", DetectionSource.self, names: DetectionSource.allCases.map(\.rawValue))
-    incident.dedupKey = try f.string("dedup_key")
-    incident.alertCount = try f.int("alert_count", in: 0...Int64(Int32.max)) ?? 0
-    incident.rootCause = try f.string("root_cause")
-    incident.resolution = try f.string("resolution")
-    incident.failureMode = try f.string("failure_mode")
-    incident.reopenCount = try f.int("reopen_count", in: 0...1_000_000) ?? 0
-    incident.reassignmentCount = try f.int("reassignment_count", in: 0...1_000_000) ?? 0
-    incident.escalationLevel = try f.int("escalation_level", in: 0...100) ?? 0
-    switch f["tags"] {
+    incident.region = try f[.region].string()
+    incident.impactType = try f[.impactType].choice(ImpactType.self, names: ImpactType.allCases.map(\.rawValue))
+    incident.usersAffected = try f[.usersAffected].int(in: 0...Int64(Int32.max))
+    incident.detection = try f[.detection].choice(DetectionSource.self, names: DetectionSource.allCases.map(\.rawValue))
+    incident.dedupKey = try f[.dedupKey].string()
+    incident.alertCount = try f[.alertCount].int(in: 0...Int64(Int32.max)) ?? 0
+    incident.rootCause = try f[.rootCause].string()
+    incident.resolution = try f[.resolution].string()
+    incident.failureMode = try f[.failureMode].string()
+    incident.reopenCount = try f[.reopenCount].int(in: 0...1_000_000) ?? 0
+    incident.reassignmentCount = try f[.reassignmentCount].int(in: 0...1_000_000) ?? 0
+    incident.escalationLevel = try f[.escalationLevel].int(in: 0...100) ?? 0
+    switch f[.tags].value {
     case nil, .null?: break
     case .object(let tags)?:
       for field in tags.fields {
@@ -98,25 +125,23 @@ public struct IncidentDecoder {
     case let other?: throw RecordRejection("'tags' must be an object, got \(other.typeName)")
     }
     var extra = JSONObject()
-    switch f["extra"] {
+    switch f[.extra].value {
     case nil, .null?: break
     case .object(let o)?: extra = o
     case let other?: throw RecordRejection("'extra' must be an object, got \(other.typeName)")
     }
-    for field in f.object.fields where !IncidentDecoder.modelledKeys.contains(field.key) {
-      extra[field.key] = field.value
-    }
+    for field in f.unknown { extra[field.key] = field.value }
     incident.extra = extra
   }
 
-  private func decodeTimes(_ f: RecordFields, into incident: inout Incident) throws {
-    incident.startedAt = try f.timestamp("started_at")
-    incident.acknowledgedAt = try f.timestamp("acknowledged_at")
-    incident.firstResolvedAt = try f.timestamp("first_resolved_at")
-    incident.resolvedAt = try f.timestamp("resolved_at")
-    incident.closedAt = try f.timestamp("closed_at")
-    incident.canceledAt = try f.timestamp("canceled_at")
-    incident.lastAlertAt = try f.timestamp("last_alert_at")
+  private func decodeTimes(_ f: IncidentFields, into incident: inout Incident) throws {
+    incident.startedAt = try f[.startedAt].timestamp()
+    incident.acknowledgedAt = try f[.acknowledgedAt].timestamp()
+    incident.firstResolvedAt = try f[.firstResolvedAt].timestamp()
+    incident.resolvedAt = try f[.resolvedAt].timestamp()
+    incident.closedAt = try f[.closedAt].timestamp()
+    incident.canceledAt = try f[.canceledAt].timestamp()
+    incident.lastAlertAt = try f[.lastAlertAt].timestamp()
     if incident.firstResolvedAt == nil { incident.firstResolvedAt = incident.resolvedAt }
     func order(_ earlier: (String, Timestamp?), _ later: (String, Timestamp?)) throws {
       if let a = earlier.1, let b = later.1, b < a {
@@ -133,11 +158,11 @@ public struct IncidentDecoder {
     try order(opened, ("canceled_at", incident.canceledAt))
     let latest = [incident.openedAt, incident.acknowledgedAt, incident.resolvedAt, incident.closedAt, incident.canceledAt]
       .compactMap { $0 }.max()!
-    incident.updatedAt = try f.timestamp("updated_at").map { max($0, latest) } ?? latest
+    incident.updatedAt = try f[.updatedAt].timestamp().map { max($0, latest) } ?? latest
   }
 
-  private func decodeStatus(_ f: RecordFields, into incident: inout Incident) throws {
-    let given = try f.choice("status", IncidentStatus.self, names: IncidentStatus.allCases.map(\.rawValue))
+  private func decodeStatus(_ f: IncidentFields, into incident: inout Incident) throws {
+    let given = try f[.status].choice(IncidentStatus.self, names: IncidentStatus.allCases.map(\.rawValue))
     let status =
       given
       ?? (incident.canceledAt != nil
@@ -229,17 +254,21 @@ public final class IncidentImporter {
   let store: IncidentStore
   let context: ChangeContext
   let now: Timestamp
-  /// Rows written by this import, with the input line, to name duplicates in one input.
-  private var written: [Int64: Int] = [:]
+  /// Rows this import creates get numbers from here on; their input lines are kept in a flat
+  /// array (4 bytes a row) to name a repeated id, and updated older rows in a small map.
+  private let firstNewRow: Int64
+  private var linesOfNewRows: [Int32] = []
+  private var linesOfUpdatedRows: [Int64: Int] = [:]
   public private(set) var summary = ImportSummary()
   /// The highest `INC-<n>` created, so that new ids continue after imported ones.
   private var highestNumber: Int64 = 0
   public var onWarning: (String) -> Void = { _ in }
 
-  public init(store: IncidentStore, context: ChangeContext, now: Timestamp) {
+  public init(store: IncidentStore, context: ChangeContext, now: Timestamp) throws {
     self.store = store
     self.context = context
     self.now = now
+    self.firstNewRow = try store.nextRowID()
   }
 
   /// Completes the import: new incident ids will continue after the imported ones.
@@ -249,29 +278,36 @@ public final class IncidentImporter {
 
   public func apply(_ incoming: Incident, line: Int, source: String) throws {
     var incident = incoming
-    if let existing = try store.incident(id: incident.id), existing.id == incident.id {
-      if let earlier = written[existing.rowID!] {
-        onWarning("\(source):\(line): id '\(incident.id)' also appears on line \(earlier); the later record wins")
-      }
-      written[existing.rowID!] = line
-      incident.rowID = existing.rowID
-      let changes = Incident.changes(from: existing, to: incident, policy: store.policy)
-      guard !changes.isEmpty else {
-        summary.unchanged += 1
-        return
-      }
-      var events = [EventDraft(type: "imported", at: now, data: JSONObject([JSONField("changes", .object(changes))]))]
-      events.append(contentsOf: IncidentDecoder.synthesizedTimeline(incident, since: existing))
-      if incident.updatedAt < existing.updatedAt { incident.updatedAt = existing.updatedAt }
-      try store.update(incident, events: events, context: context)
-      summary.updated += 1
-    } else {
-      try store.insert(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context)
-      written[incident.rowID!] = line
+    if try store.insertIfNew(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context) {
+      let slot = Int(incident.rowID! - firstNewRow)
+      if linesOfNewRows.count <= slot { linesOfNewRows.append(contentsOf: repeatElement(0, count: slot + 1 - linesOfNewRows.count)) }
+      linesOfNewRows[slot] = Int32(clamping: line)
       summary.created += 1
       if incident.id.hasPrefix("INC-"), let n = Int64(incident.id.dropFirst(4)), n > highestNumber {
         highestNumber = n
       }
+      return
     }
+    let existing = try store.require(id: incident.id)
+    let row = existing.rowID!
+    if let earlier = row >= firstNewRow ? Int(linesOfNewRows[Int(row - firstNewRow)]) : linesOfUpdatedRows[row] {
+      onWarning("\(source):\(line): id '\(incident.id)' also appears on line \(earlier); the later record wins")
+    }
+    if row >= firstNewRow {
+      linesOfNewRows[Int(row - firstNewRow)] = Int32(clamping: line)
+    } else {
+      linesOfUpdatedRows[row] = line
+    }
+    incident.rowID = row
+    let changes = Incident.changes(from: existing, to: incident, policy: store.policy)
+    guard !changes.isEmpty else {
+      summary.unchanged += 1
+      return
+    }
+    var events = [EventDraft(type: "imported", at: now, data: JSONObject([JSONField("changes", .object(changes))]))]
+    events.append(contentsOf: IncidentDecoder.synthesizedTimeline(incident, since: existing))
+    if incident.updatedAt < existing.updatedAt { incident.updatedAt = existing.updatedAt }
+    try store.update(incident, events: events, context: context)
+    summary.updated += 1
   }
 }

@@ -256,6 +256,24 @@ public struct IncidentStore {
       arguments: [n])
   }
 
+  /// Stores an incident and its events unless one with its id exists; true when stored.
+  /// For bulk imports: a new record costs one statement, not a lookup and an insert.
+  public func insertIfNew(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws -> Bool {
+    var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.insertSQL + " ON CONFLICT(id) DO NOTHING"))
+    statement.bind(nil as Int64?)
+    incident.bindColumns(to: &statement)
+    try statement.execute()
+    guard db.changesCount > 0 else { return false }
+    incident.rowID = db.lastInsertedRowID
+    try append(events, to: incident.id, context: context)
+    return true
+  }
+
+  /// The row number the next new incident will get.
+  public func nextRowID() throws -> Int64 {
+    try Int64.fetchOne(db, sql: "SELECT coalesce(max(num), 0) + 1 FROM incidents") ?? 1
+  }
+
   /// Stores a new incident and its events.
   public func insert(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws {
     var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.insertSQL))

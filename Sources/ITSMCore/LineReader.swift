@@ -14,8 +14,9 @@ public enum InputLine {
 
 /// Streams the lines of a file or of stdin in constant memory: a line is handed out as a view
 /// into a reused buffer, `\r\n` and a UTF-8 BOM on the first line are handled, and blank lines
-/// are skipped (line numbers still count them).
-public final class LineReader {
+/// are skipped (line numbers still count them). One thread at a time may read it; it is
+/// Sendable so that a reading thread can own it.
+public final class LineReader: @unchecked Sendable {
   /// Lines longer than this are reported and skipped, so that memory stays bounded.
   public static let defaultMaximumLineLength = 64 << 20
 

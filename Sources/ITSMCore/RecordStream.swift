@@ -18,62 +18,105 @@ public struct RecordCounts: Equatable, Sendable {
 /// writing (the caller's transaction is rolled back) while the rest of the input is still
 /// checked, so that one run reports up to `maximumReported` bad lines; with `skipInvalid` each
 /// bad line goes to `onReject` and the valid ones are applied.
+///
+/// Reading, parsing and decoding run on a second thread, so that they overlap with the
+/// database work of `apply` on the calling thread; a bounded queue keeps memory flat.
 public struct RecordStream {
   public var skipInvalid = false
   public var maximumReported = 20
 
   public init(skipInvalid: Bool = false) { self.skipInvalid = skipInvalid }
 
-  public func run<T>(
+  public func run<T: Sendable>(
     _ reader: LineReader,
     beforeWaiting: () throws -> Void = {},
-    decode: (JSONObject) throws -> T,
+    decode: @escaping @Sendable (JSONObject) throws -> T,
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
+    let channel = BatchChannel<T>(capacity: 8)
+    let producer = Thread { RecordStream.produce(reader, decode: decode, into: channel) }
+    producer.stackSize = 8 << 20
+    producer.start()
+    defer {
+      channel.cancel()
+      channel.waitForProducer()
+    }
     var counts = RecordCounts()
     var messages: [String] = []
     var unreported = 0
-    var firstLineHint: String?
-    try reader.forEachLine(beforeWaiting: beforeWaiting) { number, line in
-      counts.read += 1
-      var reason: String
-      var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-      switch line {
-      case .tooLong(let size):
-        reason = "line is \(size) bytes, longer than the limit of \(LineReader.defaultMaximumLineLength) bytes"
-      case .text(let text):
-        bytes = text
-        do {
-          let parsed = try JSONParser.parse(text)
-          guard case .object(let object) = parsed else {
-            throw RecordRejection("expected a JSON object, got \(parsed.typeName)")
+    while let batch = try channel.next(beforeWaiting: beforeWaiting) {
+      for item in batch {
+        counts.read += 1
+        switch item {
+        case .decoded(let line, let value):
+          if messages.isEmpty { try apply(value, line) }
+        case .rejected(let line, let reason, let input):
+          counts.rejected += 1
+          if skipInvalid {
+            try input.withUnsafeBufferPointer { try onReject(line, reason, $0) }
+          } else if messages.count < maximumReported {
+            messages.append("\(reader.sourceName):\(line): \(reason)")
+          } else {
+            unreported += 1
           }
-          let value = try decode(object)
-          if messages.isEmpty { try apply(value, number) }
-          return
-        } catch let error as JSONSyntaxError {
-          reason = error.description
-          if counts.read == 1 { firstLineHint = RecordStream.hint(for: text) }
-        } catch let error as RecordRejection {
-          reason = error.reason
         }
-        if counts.read == 1, firstLineHint == nil, text.first == UInt8(ascii: "[") {
-          firstLineHint = RecordStream.hint(for: text)
-        }
-      }
-      if let hint = firstLineHint, counts.read == 1 { reason += hint }
-      counts.rejected += 1
-      if skipInvalid {
-        try onReject(number, reason, bytes)
-      } else if messages.count < maximumReported {
-        messages.append("\(reader.sourceName):\(number): \(reason)")
-      } else {
-        unreported += 1
       }
     }
     if !messages.isEmpty { throw ITSMError.badInputLines(messages, more: unreported) }
     return counts
+  }
+
+  private static func produce<T>(
+    _ reader: LineReader, decode: (JSONObject) throws -> T, into channel: BatchChannel<T>
+  ) {
+    var batch: [StreamItem<T>] = []
+    batch.reserveCapacity(256)
+    do {
+      try reader.forEachLine(beforeWaiting: {
+        if !batch.isEmpty {
+          guard channel.send(batch) else { throw CancellationError() }
+          batch.removeAll(keepingCapacity: true)
+        }
+      }) { number, line in
+        batch.append(item(number, line, decode: decode, firstLine: number == 1))
+        if batch.count == 256 {
+          guard channel.send(batch) else { throw CancellationError() }
+          batch.removeAll(keepingCapacity: true)
+        }
+      }
+      if !batch.isEmpty { _ = channel.send(batch) }
+      channel.finish(nil)
+    } catch {
+      channel.finish(error is CancellationError ? nil : error)
+    }
+  }
+
+  private static func item<T>(
+    _ number: Int, _ line: InputLine, decode: (JSONObject) throws -> T, firstLine: Bool
+  ) -> StreamItem<T> {
+    switch line {
+    case .tooLong(let size):
+      return .rejected(
+        number, "line is \(size) bytes, longer than the limit of \(LineReader.defaultMaximumLineLength) bytes", [])
+    case .text(let text):
+      var reason: String
+      do {
+        let parsed = try JSONParser.parse(text)
+        guard case .object(let object) = parsed else {
+          throw RecordRejection("expected a JSON object, got \(parsed.typeName)")
+        }
+        return .decoded(number, try decode(object))
+      } catch let error as JSONSyntaxError {
+        reason = error.description
+      } catch let error as RecordRejection {
+        reason = error.reason
+      } catch {
+        reason = "\(error)"
+      }
+      if firstLine, let hint = hint(for: text) { reason += hint }
+      return .rejected(number, reason, Array(text))
+    }
   }
 
   static func hint(for line: UnsafeBufferPointer<UInt8>) -> String? {
@@ -83,23 +126,86 @@ public struct RecordStream {
   }
 }
 
-/// Typed reads of record fields with messages that name the field.
-public struct RecordFields {
-  public let object: JSONObject
-  private let values: [String: JSONValue]
+enum StreamItem<T> {
+  case decoded(Int, T)
+  case rejected(Int, String, [UInt8])
+}
 
-  public init(_ object: JSONObject) {
-    self.object = object
-    var values: [String: JSONValue] = [:]
-    values.reserveCapacity(object.fields.count)
-    for field in object.fields { values[field.key] = field.value }
-    self.values = values
+extension StreamItem: Sendable where T: Sendable {}
+
+/// A bounded hand-over of batches from the reading thread to the writing thread.
+final class BatchChannel<T>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var queue: [[StreamItem<T>]] = []
+  private let capacity: Int
+  private var finished = false
+  private var cancelled = false
+  private var failure: Error?
+  private let done = DispatchSemaphore(value: 0)
+
+  init(capacity: Int) { self.capacity = capacity }
+
+  /// Hands a batch over, waiting while the queue is full. False once the reader was cancelled.
+  func send(_ batch: [StreamItem<T>]) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    while queue.count >= capacity && !cancelled { condition.wait() }
+    if cancelled { return false }
+    queue.append(batch)
+    condition.broadcast()
+    return true
   }
 
-  public subscript(key: String) -> JSONValue? { values[key] }
+  func finish(_ error: Error?) {
+    condition.lock()
+    finished = true
+    failure = error
+    condition.broadcast()
+    condition.unlock()
+    done.signal()
+  }
 
-  public func string(_ key: String, required: Bool = false) throws -> String? {
-    switch values[key] {
+  /// The next batch, or nil at the end of the input. Runs `beforeWaiting` before blocking.
+  func next(beforeWaiting: () throws -> Void) throws -> [StreamItem<T>]? {
+    condition.lock()
+    if queue.isEmpty && !finished {
+      condition.unlock()
+      try beforeWaiting()
+      condition.lock()
+    }
+    defer { condition.unlock() }
+    while queue.isEmpty && !finished { condition.wait() }
+    if !queue.isEmpty {
+      let batch = queue.removeFirst()
+      condition.broadcast()
+      return batch
+    }
+    if let failure { throw failure }
+    return nil
+  }
+
+  func cancel() {
+    condition.lock()
+    cancelled = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  func waitForProducer() { done.wait() }
+}
+
+/// Typed reads of one record field, with messages that name the field.
+public struct FieldValue {
+  public let key: String
+  public let value: JSONValue?
+
+  public init(_ key: String, _ value: JSONValue?) {
+    self.key = key
+    self.value = value
+  }
+
+  public func string(required: Bool = false) throws -> String? {
+    switch value {
     case nil, .null?:
       if required { throw RecordRejection("missing required field '\(key)'") }
       return nil
@@ -114,8 +220,8 @@ public struct RecordFields {
     }
   }
 
-  public func int(_ key: String, in range: ClosedRange<Int64>) throws -> Int? {
-    switch values[key] {
+  public func int(in range: ClosedRange<Int64>) throws -> Int? {
+    switch value {
     case nil, .null?: return nil
     case .int(let v)?:
       guard range.contains(v) else {
@@ -129,20 +235,28 @@ public struct RecordFields {
     }
   }
 
-  public func timestamp(_ key: String) throws -> Timestamp? {
-    guard let text = try string(key) else { return nil }
+  public func timestamp() throws -> Timestamp? {
+    guard let text = try string() else { return nil }
     guard let t = TimestampParser.parseAbsolute(text) else {
       throw RecordRejection("'\(key)': unparseable timestamp '\(text)' (expected RFC 3339, such as 2026-11-01T09:30:00Z)")
     }
     return t
   }
 
-  public func choice<T: RawRepresentable>(_ key: String, _ type: T.Type, names: [String]) throws -> T?
-  where T.RawValue == String {
-    guard let text = try string(key) else { return nil }
+  public func choice<T: RawRepresentable>(_ type: T.Type, names: [String]) throws -> T? where T.RawValue == String {
+    guard let text = try string() else { return nil }
     guard let value = T(rawValue: text) else {
       throw RecordRejection("unknown \(key) '\(text)' (expected \(names.joined(separator: ", ")))")
     }
     return value
   }
+}
+
+/// The fields of a small record by name (for records with few keys; hot paths use slots).
+public struct RecordFields {
+  public let object: JSONObject
+
+  public init(_ object: JSONObject) { self.object = object }
+
+  public subscript(key: String) -> FieldValue { FieldValue(key, object[key]) }
 }

@@ -28,6 +28,8 @@ extension ITSMIncident {
         let reader = try LineReader(path: input.input)
         let rejects = input.skipInvalid ? try RejectSink(path: input.rejects) : nil
         let database = try global.openDatabaseForWriting()
+        let policy = session.policy
+        let now = session.now
         var touched: [Incident] = []
         var written = 0
         let counts = try database.write(dryRun: dryRun.dryRun) { db in
@@ -35,7 +37,7 @@ extension ITSMIncident {
             store: IncidentStore(db, policy: session.policy), context: session.context(source: "alert"), now: session.now)
           return try RecordStream(skipInvalid: input.skipInvalid).run(
             reader,
-            decode: { try AlertIngest.decode($0, policy: session.policy, now: session.now) },
+            decode: { try AlertIngest.decode($0, policy: policy, now: now) },
             apply: { alert, line in
               switch try ingest.apply(alert) {
               case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):

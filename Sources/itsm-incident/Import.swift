@@ -31,7 +31,7 @@ extension ITSMIncident {
         let database = try global.openDatabaseForWriting()
         let decoder = IncidentDecoder(policy: session.policy, now: session.now)
         let summary = try database.write(dryRun: dryRun.dryRun) { db in
-          let importer = IncidentImporter(
+          let importer = try IncidentImporter(
             store: IncidentStore(db, policy: session.policy), context: session.context(source: "import"), now: session.now)
           importer.onWarning = { session.messages.warning($0) }
           let counts = try RecordStream(skipInvalid: input.skipInvalid).run(
