@@ -155,12 +155,14 @@ public struct DemoData {
     let tta = Int64(r.logNormal(median: ttaMedian, sigma: 0.9)) + 30
     let ttrMedian = [0, 55.0, 130, 900, 2400, 5000][priority.rawValue] * 60
     let ttr = max(tta + 60, Int64(r.logNormal(median: ttrMedian, sigma: 0.8)))
-    let acknowledged = openedAt.seconds + tta
+    // Only the newest `open` incidents stay open: older ones finish before `end`, however
+    // slow their draw was, so that `--open N` means exactly N open incidents.
+    let latest = end.seconds - 60
+    let acknowledged = stillOpen ? openedAt.seconds + tta : max(openedAt.seconds + 1, min(openedAt.seconds + tta, latest - 120))
     let canceled = r.chance(0.02)
-    let age = end.seconds - openedAt.seconds
     let tier: SupportTier = r.chance(0.35) ? .l1 : r.chance(0.2) ? .l0 : r.chance(0.7) ? .l2 : .l3
     o.add("tier", .string(tier.rawValue))
-    if stillOpen || acknowledged >= end.seconds {
+    if stillOpen {
       if acknowledged < end.seconds {
         o.add("status", .string(r.chance(0.15) ? "on_hold" : r.chance(0.5) ? "in_progress" : "acknowledged"))
         o.add("acknowledged_at", .string(Timestamp(seconds: acknowledged).rfc3339))
@@ -179,15 +181,11 @@ public struct DemoData {
     }
     let reassignments = r.chance(0.3) ? Int64(1 + r.next() % 3) : 0
     o.add("reassignment_count", .int(reassignments))
-    let firstResolved = openedAt.seconds + ttr
+    let firstResolved = max(acknowledged + 30, min(openedAt.seconds + ttr, latest - 60))
     var resolved = firstResolved
     if r.chance(0.05) {
       o.add("reopen_count", .int(1))
-      resolved = firstResolved + Int64(r.logNormal(median: 6 * 3600, sigma: 0.7))
-    }
-    guard resolved < end.seconds, age > ttr else {
-      o.add("status", .string("in_progress"))
-      return o
+      resolved = min(firstResolved + Int64(r.logNormal(median: 6 * 3600, sigma: 0.7)), latest)
     }
     o.add("first_resolved_at", .string(Timestamp(seconds: firstResolved).rfc3339))
     o.add("resolved_at", .string(Timestamp(seconds: resolved).rfc3339))

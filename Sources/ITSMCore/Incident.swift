@@ -19,7 +19,13 @@ public enum IncidentStatus: String, CaseIterable, Sendable {
 public enum SupportTier: String, CaseIterable, Sendable {
   case l0 = "L0", l1 = "L1", l2 = "L2", l3 = "L3"
 
-  public init?(parsing text: String) { self.init(rawValue: text.uppercased()) }
+  public init?(parsing text: String) {
+    if let exact = SupportTier(rawValue: text) {
+      self = exact
+    } else {
+      self.init(rawValue: text.uppercased())
+    }
+  }
 }
 
 /// The kind of business impact an incident has.

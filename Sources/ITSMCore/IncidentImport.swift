@@ -15,7 +15,8 @@ enum IncidentKey: String, CaseIterable {
   case escalationLevel = "escalation_level", productivityLossMin = "productivity_loss_min"
   case financialImpact = "financial_impact", updatedAt = "updated_at", extra
 
-  static let indexes: [IncidentKey: Int] = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+  /// The key names in slot order; a linear scan of short strings beats hashing them.
+  static let names: [String] = allCases.map(\.rawValue)
 }
 
 /// One incident record's fields, looked up once by key into slots.
@@ -26,15 +27,17 @@ struct IncidentFields {
   init(_ object: JSONObject) {
     slots = [JSONValue?](repeating: nil, count: IncidentKey.allCases.count)
     for field in object.fields {
-      if let key = IncidentKey(rawValue: field.key) {
-        slots[IncidentKey.indexes[key]!] = field.value
+      if let slot = IncidentKey.names.firstIndex(of: field.key) {
+        slots[slot] = field.value
       } else {
         unknown.append(field)
       }
     }
   }
 
-  subscript(key: IncidentKey) -> FieldValue { FieldValue(key.rawValue, slots[IncidentKey.indexes[key]!]) }
+  subscript(key: IncidentKey) -> FieldValue {
+    FieldValue(key.rawValue, slots[IncidentKey.allCases.firstIndex(of: key)!])
+  }
 }
 
 /// Turns incident records (from `export`, another system, or jq) into validated incidents.

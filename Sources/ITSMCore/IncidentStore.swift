@@ -111,10 +111,20 @@ public struct EventFilter: Sendable {
 public struct IncidentStore {
   public let db: Database
   public let policy: Policy
+  private let statements = PreparedStatements()
 
   public init(_ db: Database, policy: Policy) {
     self.db = db
     self.policy = policy
+  }
+
+  /// The prepared statement for `key`, made once per store: hashing a long SQL text on every
+  /// row (GRDB's cachedStatement) costs more than the insert itself on bulk paths.
+  private func prepared(_ key: String, _ sql: @autoclosure () -> String) throws -> Statement {
+    if let statement = statements.byKey[key] { return statement }
+    let statement = try db.makeStatement(sql: sql())
+    statements.byKey[key] = statement
+    return statement
   }
 
   static let columns = [
@@ -135,13 +145,13 @@ public struct IncidentStore {
 
   /// The incident with this id. A bare number `42` also finds `INC-42`.
   public func incident(id: String) throws -> Incident? {
-    if let found = try fetchOne(IncidentStore.selectSQL + " WHERE id = ?", id) { return found }
-    if let n = Int(id), n > 0 { return try fetchOne(IncidentStore.selectSQL + " WHERE id = ?", "INC-\(n)") }
+    if let found = try fetchOne("byId", IncidentStore.selectSQL + " WHERE id = ?", id) { return found }
+    if let n = Int(id), n > 0 { return try fetchOne("byId", IncidentStore.selectSQL + " WHERE id = ?", "INC-\(n)") }
     return nil
   }
 
-  private func fetchOne(_ sql: String, _ argument: String) throws -> Incident? {
-    var statement = RawStatement(try db.cachedStatement(sql: sql))
+  private func fetchOne(_ key: String, _ sql: @autoclosure () -> String, _ argument: String) throws -> Incident? {
+    var statement = RawStatement(try prepared(key, sql()))
     statement.bind(argument)
     var found: Incident?
     try statement.forEachRow { found = try Incident(columns: $0) }
@@ -161,7 +171,7 @@ public struct IncidentStore {
     let sql =
       IncidentStore.selectSQL
       + " WHERE dedup_key = ? AND \(Schema.openCondition) ORDER BY num DESC LIMIT 1"
-    return try fetchOne(sql, dedupKey)
+    return try fetchOne("byDedupKey", sql, dedupKey)
   }
 
   /// Calls `body` with each incident that passes the filter, in order, without loading them all.
@@ -259,7 +269,7 @@ public struct IncidentStore {
   /// Stores an incident and its events unless one with its id exists; true when stored.
   /// For bulk imports: a new record costs one statement, not a lookup and an insert.
   public func insertIfNew(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws -> Bool {
-    var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.insertSQL + " ON CONFLICT(id) DO NOTHING"))
+    var statement = RawStatement(try prepared("insertIfNew", IncidentStore.insertSQL + " ON CONFLICT(id) DO NOTHING"))
     statement.bind(nil as Int64?)
     incident.bindColumns(to: &statement)
     try statement.execute()
@@ -276,7 +286,7 @@ public struct IncidentStore {
 
   /// Stores a new incident and its events.
   public func insert(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws {
-    var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.insertSQL))
+    var statement = RawStatement(try prepared("insert", IncidentStore.insertSQL))
     statement.bind(nil as Int64?)
     incident.bindColumns(to: &statement)
     try statement.execute()
@@ -286,28 +296,30 @@ public struct IncidentStore {
 
   /// Stores a changed incident and the events that record the change.
   public func update(_ incident: Incident, events: [EventDraft], context: ChangeContext) throws {
-    var statement = RawStatement(try db.cachedStatement(sql: IncidentStore.updateSQL))
+    var statement = RawStatement(try prepared("update", IncidentStore.updateSQL))
     incident.bindColumns(to: &statement)
     statement.bind(incident.rowID)
     try statement.execute()
     try append(events, to: incident.id, context: context)
   }
 
-  /// Appends events for an incident to the log.
+  /// Appends events for an incident to the log, in one statement.
   public func append(_ events: [EventDraft], to id: String, context: ChangeContext) throws {
     guard !events.isEmpty else { return }
-    let prepared = try db.cachedStatement(
-      sql: "INSERT INTO events (at, entity, entity_id, type, actor, source, data) VALUES (?, 'incident', ?, ?, ?, ?, ?)")
+    var statement = RawStatement(
+      try prepared(
+        "events\(events.count)",
+        "INSERT INTO events (at, entity, entity_id, type, actor, source, data) VALUES "
+          + Array(repeating: "(?, 'incident', ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")))
     for event in events {
-      var statement = RawStatement(prepared)
       statement.bind(event.at.seconds)
       statement.bind(id)
       statement.bind(event.type)
       statement.bind(context.actor)
       statement.bind(context.source)
       statement.bind(event.data.isEmpty ? nil : JSONSerializer.string(event.data))
-      try statement.execute()
     }
+    try statement.execute()
   }
 
   /// Applies a lifecycle action to the incident with this id, in the caller's transaction.
@@ -319,6 +331,11 @@ public struct IncidentStore {
     if !outcome.events.isEmpty { try update(outcome.incident, events: outcome.events, context: context) }
     return outcome
   }
+}
+
+/// Statements prepared by one store, by name.
+final class PreparedStatements {
+  var byKey: [String: Statement] = [:]
 }
 
 extension Incident {

@@ -6,6 +6,14 @@ public enum Priority: Int, CaseIterable, Sendable, Comparable, CustomStringConve
 
   /// Accepts `P1`..`P5` in any case.
   public init?(parsing text: String) {
+    switch text {
+    case "P1": self = .p1; return
+    case "P2": self = .p2; return
+    case "P3": self = .p3; return
+    case "P4": self = .p4; return
+    case "P5": self = .p5; return
+    default: break
+    }
     let t = text.trimmingCharacters(in: .whitespaces).uppercased()
     guard t.count == 2, t.first == "P", let n = Int(t.dropFirst()), let p = Priority(rawValue: n) else {
       return nil
