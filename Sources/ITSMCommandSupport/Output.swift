@@ -28,6 +28,12 @@ public final class StandardOutput {
 
   public func append(_ text: String) throws { try append(Array(text.utf8)) }
 
+  /// Appends bytes that already hold a whole record line.
+  public func appendLine(_ build: (inout [UInt8]) -> Void) throws {
+    build(&buffer)
+    if buffer.count >= blockSize { try flush() }
+  }
+
   func appendRecord(_ object: JSONObject) throws {
     JSONSerializer.append(object, to: &buffer)
     buffer.append(0x0A)
@@ -107,6 +113,15 @@ public final class RecordPrinter {
     case .csv: try printCSV(record)
     case .table, .markdown:
       if case .string(let kind)? = record["kind"] { pending.append((kind, record)) } else { pending.append(("", record)) }
+    }
+  }
+
+  /// Prints an incident; JSON Lines skips the intermediate `JSONObject`.
+  public func print(_ incident: Incident, policy: Policy) throws {
+    if format == .jsonl || format == .auto {
+      try output.appendLine { incident.appendJSONLine(to: &$0, policy: policy) }
+    } else {
+      try print(incident.record(policy: policy))
     }
   }
 

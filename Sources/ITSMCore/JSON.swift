@@ -400,6 +400,16 @@ public struct JSONSerializer {
 
   public static func appendString(_ s: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    var text = s
+    let plain = text.withUTF8 { bytes -> Bool in
+      for c in bytes where c < 0x20 || c == 0x22 || c == 0x5C { return false }
+      out.append(contentsOf: bytes)
+      return true
+    }
+    if plain {
+      out.append(UInt8(ascii: "\""))
+      return
+    }
     for c in s.utf8 {
       switch c {
       case 0x22: out.append(0x5C); out.append(0x22)

@@ -30,33 +30,44 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
   public var description: String { rfc3339 }
 
   public var rfc3339: String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(20)
+    appendRFC3339(to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the 20 bytes of `YYYY-MM-DDTHH:MM:SSZ`.
+  public func appendRFC3339(to bytes: inout [UInt8]) {
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     let secondOfDay = seconds - days * 86_400
     let (y, m, d) = CivilDate.fromDays(days)
-    let hh = secondOfDay / 3600
-    let mm = (secondOfDay % 3600) / 60
-    let ss = secondOfDay % 60
-    var bytes = [UInt8](repeating: 0, count: 20)
-    func put(_ value: Int64, _ at: Int, _ width: Int) {
+    func put(_ value: Int64, _ width: Int) {
+      if width == 2 {
+        bytes.append(UInt8(48 + value / 10))
+        bytes.append(UInt8(48 + value % 10))
+        return
+      }
+      var divisor: Int64 = 1
+      for _ in 1..<width { divisor *= 10 }
       var v = value
-      for i in stride(from: at + width - 1, through: at, by: -1) {
-        bytes[i] = UInt8(48 + v % 10)
-        v /= 10
+      while divisor > 0 {
+        bytes.append(UInt8(48 + (v / divisor) % 10))
+        v %= divisor
+        divisor /= 10
       }
     }
-    put(y, 0, 4)
-    bytes[4] = 45
-    put(m, 5, 2)
-    bytes[7] = 45
-    put(d, 8, 2)
-    bytes[10] = 84
-    put(hh, 11, 2)
-    bytes[13] = 58
-    put(mm, 14, 2)
-    bytes[16] = 58
-    put(ss, 17, 2)
-    bytes[19] = 90
-    return String(decoding: bytes, as: UTF8.self)
+    put(y, 4)
+    bytes.append(45)
+    put(m, 2)
+    bytes.append(45)
+    put(d, 2)
+    bytes.append(84)
+    put(secondOfDay / 3600, 2)
+    bytes.append(58)
+    put((secondOfDay % 3600) / 60, 2)
+    bytes.append(58)
+    put(secondOfDay % 60, 2)
+    bytes.append(90)
   }
 
   /// The calendar date (UTC) as `YYYY-MM-DD`.

@@ -54,7 +54,7 @@ func printIncidents(_ global: GlobalOptions, _ filters: FilterOptions) throws {
     let database = try global.openDatabaseForReading()
     try database.read { db in
       try IncidentStore(db, policy: session.policy).forEach(filter) { incident in
-        try session.printer.print(incident.record(policy: session.policy))
+        try session.printer.print(incident, policy: session.policy)
       }
     }
     try session.printer.finish()
