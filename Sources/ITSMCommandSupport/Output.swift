@@ -65,8 +65,16 @@ public struct Messages {
     self.quiet = quiet
   }
 
+  /// Writes a line to stderr; a closed stderr is ignored (there is nobody left to tell).
   public static func writeError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { return }
+      offset += n
+    }
   }
 
   public func info(_ text: String) {

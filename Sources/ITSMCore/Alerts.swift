@@ -101,7 +101,7 @@ public struct AlertIngest {
       let at = max(alert.at, incident.openedAt)
       guard store.policy.alerts.resolveIncidents else {
         let data = JSONObject([JSONField("dedup_key", .string(alert.dedupKey))])
-        try store.append([EventDraft(type: "alert_resolved", at: at, data: data)], to: incident.id, context: context)
+        try store.append([EventDraft(type: "alert_resolved", at: at, data: data)], to: incident, context: context)
         return .noted(incident)
       }
       var outcome = try IncidentLifecycle.apply(

@@ -100,7 +100,8 @@ public struct Event: Sendable {
 /// Which events `itsm-incident events` prints.
 public struct EventFilter: Sendable {
   public var afterSeq: Int64?
-  public var entityID: String?
+  /// Only the events of this incident.
+  public var incident: Incident?
   public var since: Timestamp?
   public var limit: Int?
   public init() {}
@@ -221,9 +222,9 @@ public struct IncidentStore {
       clauses.append("seq > ?")
       arguments.append(after)
     }
-    if let id = filter.entityID {
-      clauses.append("entity_id = ?")
-      arguments.append(id)
+    if let incident = filter.incident {
+      clauses.append("entity = 'incident' AND entity_num = ?")
+      arguments.append(incident.rowID)
     }
     if let since = filter.since {
       clauses.append("at >= ?")
@@ -275,7 +276,7 @@ public struct IncidentStore {
     try statement.execute()
     guard db.changesCount > 0 else { return false }
     incident.rowID = db.lastInsertedRowID
-    try append(events, to: incident.id, context: context)
+    try append(events, to: incident, context: context)
     return true
   }
 
@@ -291,7 +292,7 @@ public struct IncidentStore {
     incident.bindColumns(to: &statement)
     try statement.execute()
     incident.rowID = db.lastInsertedRowID
-    try append(events, to: incident.id, context: context)
+    try append(events, to: incident, context: context)
   }
 
   /// Stores a changed incident and the events that record the change.
@@ -300,20 +301,21 @@ public struct IncidentStore {
     incident.bindColumns(to: &statement)
     statement.bind(incident.rowID)
     try statement.execute()
-    try append(events, to: incident.id, context: context)
+    try append(events, to: incident, context: context)
   }
 
   /// Appends events for an incident to the log, in one statement.
-  public func append(_ events: [EventDraft], to id: String, context: ChangeContext) throws {
+  public func append(_ events: [EventDraft], to incident: Incident, context: ChangeContext) throws {
     guard !events.isEmpty else { return }
     var statement = RawStatement(
       try prepared(
         "events\(events.count)",
-        "INSERT INTO events (at, entity, entity_id, type, actor, source, data) VALUES "
-          + Array(repeating: "(?, 'incident', ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")))
+        "INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source, data) VALUES "
+          + Array(repeating: "(?, 'incident', ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")))
     for event in events {
       statement.bind(event.at.seconds)
-      statement.bind(id)
+      statement.bind(incident.id)
+      statement.bind(incident.rowID)
       statement.bind(event.type)
       statement.bind(context.actor)
       statement.bind(context.source)

@@ -41,11 +41,10 @@ struct JSONLineWriter: RecordBuilder {
   }
 
   private mutating func key(_ key: StaticString) {
-    if !first { out.append(UInt8(ascii: ",")) }
+    out.append(contentsOf: first ? UnsafeRawBufferPointer(start: "\"", count: 1) : UnsafeRawBufferPointer(start: ",\"", count: 2))
     first = false
-    out.append(UInt8(ascii: "\""))
     out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-    out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    out.append(contentsOf: UnsafeRawBufferPointer(start: "\":", count: 2))
   }
 
   mutating func string(_ k: StaticString, _ value: String?) {

@@ -34,14 +34,13 @@ public struct RecordStream {
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
-    let channel = BatchChannel<T>(capacity: 8)
+    let channel = BatchChannel<StreamItem<T>>(capacity: 8)
     let producer = Thread { RecordStream.produce(reader, decode: decode, into: channel) }
     producer.stackSize = 8 << 20
     producer.start()
-    defer {
-      channel.cancel()
-      channel.waitForProducer()
-    }
+    // Never wait for the reading thread here: after a failure it may be blocked reading a
+    // pipe that stays open; cancelling it is enough, and the process ends with the command.
+    defer { channel.cancel() }
     var counts = RecordCounts()
     var messages: [String] = []
     var unreported = 0
@@ -68,7 +67,7 @@ public struct RecordStream {
   }
 
   private static func produce<T>(
-    _ reader: LineReader, decode: (JSONObject) throws -> T, into channel: BatchChannel<T>
+    _ reader: LineReader, decode: (JSONObject) throws -> T, into channel: BatchChannel<StreamItem<T>>
   ) {
     var batch: [StreamItem<T>] = []
     batch.reserveCapacity(256)
@@ -133,20 +132,19 @@ enum StreamItem<T> {
 
 extension StreamItem: Sendable where T: Sendable {}
 
-/// A bounded hand-over of batches from the reading thread to the writing thread.
-final class BatchChannel<T>: @unchecked Sendable {
+/// A bounded hand-over of batches from one thread to another.
+final class BatchChannel<Element>: @unchecked Sendable {
   private let condition = NSCondition()
-  private var queue: [[StreamItem<T>]] = []
+  private var queue: [[Element]] = []
   private let capacity: Int
   private var finished = false
   private var cancelled = false
   private var failure: Error?
-  private let done = DispatchSemaphore(value: 0)
 
   init(capacity: Int) { self.capacity = capacity }
 
-  /// Hands a batch over, waiting while the queue is full. False once the reader was cancelled.
-  func send(_ batch: [StreamItem<T>]) -> Bool {
+  /// Hands a batch over, waiting while the queue is full. False once the receiver cancelled.
+  func send(_ batch: [Element]) -> Bool {
     condition.lock()
     defer { condition.unlock() }
     while queue.count >= capacity && !cancelled { condition.wait() }
@@ -162,11 +160,10 @@ final class BatchChannel<T>: @unchecked Sendable {
     failure = error
     condition.broadcast()
     condition.unlock()
-    done.signal()
   }
 
-  /// The next batch, or nil at the end of the input. Runs `beforeWaiting` before blocking.
-  func next(beforeWaiting: () throws -> Void) throws -> [StreamItem<T>]? {
+  /// The next batch, or nil at the end. Runs `beforeWaiting` before blocking.
+  func next(beforeWaiting: () throws -> Void = {}) throws -> [Element]? {
     condition.lock()
     if queue.isEmpty && !finished {
       condition.unlock()
@@ -190,8 +187,70 @@ final class BatchChannel<T>: @unchecked Sendable {
     condition.broadcast()
     condition.unlock()
   }
+}
 
-  func waitForProducer() { done.wait() }
+/// Runs `produce` on the calling thread and `consume` on a second one, handing values over in
+/// batches: for output-heavy commands, reading the database and formatting the records then
+/// overlap. An error on either side stops both and is rethrown here.
+public func pipelined<T: Sendable>(
+  batchSize: Int = 256,
+  produce: (_ send: (T) throws -> Void) throws -> Void,
+  consume: @escaping @Sendable (T) throws -> Void
+) throws {
+  let channel = BatchChannel<T>(capacity: 8)
+  let outcome = PipelineOutcome()
+  let consumer = Thread {
+    do {
+      while let batch = try channel.next() {
+        for value in batch { try consume(value) }
+      }
+    } catch {
+      outcome.fail(error)
+      channel.cancel()
+    }
+    outcome.done.signal()
+  }
+  consumer.start()
+  var batch: [T] = []
+  batch.reserveCapacity(batchSize)
+  do {
+    try produce { value in
+      batch.append(value)
+      if batch.count == batchSize {
+        guard channel.send(batch) else { throw CancellationError() }
+        batch.removeAll(keepingCapacity: true)
+      }
+    }
+    if !batch.isEmpty { _ = channel.send(batch) }
+    channel.finish(nil)
+  } catch is CancellationError {
+    channel.finish(nil)
+  } catch {
+    channel.cancel()
+    channel.finish(nil)
+    outcome.done.wait()
+    throw error
+  }
+  outcome.done.wait()
+  if let error = outcome.error { throw error }
+}
+
+private final class PipelineOutcome: @unchecked Sendable {
+  let done = DispatchSemaphore(value: 0)
+  private let lock = NSLock()
+  private var stored: Error?
+
+  func fail(_ error: Error) {
+    lock.lock()
+    stored = error
+    lock.unlock()
+  }
+
+  var error: Error? {
+    lock.lock()
+    defer { lock.unlock() }
+    return stored
+  }
 }
 
 /// Typed reads of one record field, with messages that name the field.

@@ -41,33 +41,27 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     let secondOfDay = seconds - days * 86_400
     let (y, m, d) = CivilDate.fromDays(days)
-    func put(_ value: Int64, _ width: Int) {
-      if width == 2 {
-        bytes.append(UInt8(48 + value / 10))
-        bytes.append(UInt8(48 + value % 10))
-        return
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+      func two(_ value: Int64, _ at: Int) {
+        b[at] = UInt8(48 + value / 10)
+        b[at + 1] = UInt8(48 + value % 10)
       }
-      var divisor: Int64 = 1
-      for _ in 1..<width { divisor *= 10 }
-      var v = value
-      while divisor > 0 {
-        bytes.append(UInt8(48 + (v / divisor) % 10))
-        v %= divisor
-        divisor /= 10
-      }
+      let year = max(0, min(9999, y))
+      two(year / 100, 0)
+      two(year % 100, 2)
+      b[4] = 45
+      two(m, 5)
+      b[7] = 45
+      two(d, 8)
+      b[10] = 84
+      two(secondOfDay / 3600, 11)
+      b[13] = 58
+      two((secondOfDay % 3600) / 60, 14)
+      b[16] = 58
+      two(secondOfDay % 60, 17)
+      b[19] = 90
+      bytes.append(contentsOf: UnsafeBufferPointer(b))
     }
-    put(y, 4)
-    bytes.append(45)
-    put(m, 2)
-    bytes.append(45)
-    put(d, 2)
-    bytes.append(84)
-    put(secondOfDay / 3600, 2)
-    bytes.append(58)
-    put((secondOfDay % 3600) / 60, 2)
-    bytes.append(58)
-    put(secondOfDay % 60, 2)
-    bytes.append(90)
   }
 
   /// The calendar date (UTC) as `YYYY-MM-DD`.

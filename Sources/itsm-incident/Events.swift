@@ -31,7 +31,7 @@ extension ITSMIncident {
         let database = try global.openDatabaseForReading()
         try database.read { db in
           let store = IncidentStore(db, policy: session.policy)
-          if let incident { filter.entityID = try store.require(id: incident).id }
+          if let incident { filter.incident = try store.require(id: incident) }
           try store.forEachEvent(filter) { try session.printer.print($0.record) }
         }
         try session.printer.finish()

@@ -52,11 +52,21 @@ func printIncidents(_ global: GlobalOptions, _ filters: FilterOptions) throws {
     let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
     let filter = try filters.filter(now: session.now)
     let database = try global.openDatabaseForReading()
+    let printer = SendablePrinter(session.printer)
+    let policy = session.policy
     try database.read { db in
-      try IncidentStore(db, policy: session.policy).forEach(filter) { incident in
-        try session.printer.print(incident, policy: session.policy)
-      }
+      // The database is read on this thread while records are formatted on another.
+      try pipelined(
+        produce: { send in try IncidentStore(db, policy: policy).forEach(filter, send) },
+        consume: { incident in try printer.printer.print(incident, policy: policy) })
     }
     try session.printer.finish()
   }
+}
+
+/// Hands the printer to the formatting thread of `pipelined`, which is its only user while
+/// the pipeline runs.
+struct SendablePrinter: @unchecked Sendable {
+  let printer: RecordPrinter
+  init(_ printer: RecordPrinter) { self.printer = printer }
 }

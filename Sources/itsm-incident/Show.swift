@@ -25,9 +25,9 @@ extension ITSMIncident {
           let incident = try store.require(id: id)
           try session.printer.print(incident.record(policy: session.policy))
           var filter = EventFilter()
-          filter.entityID = incident.id
+          filter.incident = incident
           try store.forEachEvent(filter) { event in
-            if event.entity == "incident" { try session.printer.print(event.record) }
+            try session.printer.print(event.record)
           }
         }
         try session.printer.finish()

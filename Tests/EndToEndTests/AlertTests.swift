@@ -34,6 +34,16 @@ struct AlertTests {
     #expect(r.records.first?["status"] as? String == "new")
   }
 
+  @Test func openRefusesADedupKeyThatAnOpenIncidentHolds() throws {
+    let s = try Sandbox()
+    _ = try s.incident(["alert"], stdin: alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n")
+    let before = try s.snapshot()
+    let r = try s.incident(["open", "--title", "t", "--service", "mail", "--priority", "P2", "--dedup-key", "q"])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("INC-1 is open with dedup key 'q'"))
+    #expect(try s.snapshot() == before)
+  }
+
   @Test func badAlertWritesNothing() throws {
     let s = try Sandbox()
     let stream = alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n" + #"{"dedup_key":"x","status":"burning"}"# + "\n"

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@testable import ITSMCore
+
+@Suite("line reader")
+struct LineReaderTests {
+  func lines(_ bytes: [UInt8], maximum: Int = LineReader.defaultMaximumLineLength) throws -> [String] {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString)").path
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var seen: [String] = []
+    try LineReader(path: path, maximumLineLength: maximum).forEachLine { number, line in
+      switch line {
+      case .text(let text): seen.append("\(number):\(String(decoding: text, as: UTF8.self))")
+      case .tooLong(let size): seen.append("\(number):too long \(size)")
+      }
+    }
+    return seen
+  }
+
+  @Test func bomCRLFBlankLinesAndNoFinalNewline() throws {
+    let text: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a\r\n\r\n  \nb\nc".utf8)
+    #expect(try lines(text) == ["1:a", "4:b", "5:c"])
+  }
+
+  @Test func overlongLinesAreReportedAndSkippedInBoundedMemory() throws {
+    let long = String(repeating: "x", count: 3 << 20)
+    #expect(try lines(Array("ok\n\(long)\nafter\n".utf8), maximum: 1 << 20) == ["1:ok", "2:too long \(3 << 20)", "3:after"])
+  }
+
+  @Test func linesAcrossReadChunks() throws {
+    let many = (1...50_000).map { "line \($0)" }.joined(separator: "\n")
+    let seen = try lines(Array(many.utf8))
+    #expect(seen.count == 50_000)
+    #expect(seen.last == "50000:line 50000")
+  }
+
+  @Test func missingFileIsExit66() {
+    do {
+      _ = try LineReader(path: "/nonexistent/file.jsonl")
+      Issue.record("opened a missing file")
+    } catch let error as ITSMError {
+      #expect(error.exitCode == 66)
+    } catch {
+      Issue.record("\(error)")
+    }
+  }
+}
