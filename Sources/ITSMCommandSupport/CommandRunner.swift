@@ -22,7 +22,7 @@ public enum CommandRunner {
     } catch let error as ITSMError {
       for (index, line) in error.messages.enumerated() {
         switch error {
-        case .badInput, .badInputLines: Messages.writeError(line)
+        case .badInputLines: Messages.writeError(line)
         default: Messages.writeError(index == 0 ? "\(tool): \(line)" : line)
         }
       }

@@ -62,7 +62,6 @@ public final class RejectSink {
     var bytes: [UInt8] = []
     JSONSerializer.append(record, to: &bytes)
     bytes.append(0x0A)
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-    if written < 0 { throw ITSMError.io("cannot write a reject: \(String(cString: strerror(errno)))") }
+    try writeAll(fd, bytes, name: "the rejects file")
   }
 }

@@ -41,17 +41,23 @@ public final class StandardOutput {
   }
 
   public func flush() throws {
-    var offset = 0
-    while offset < buffer.count {
-      let n = buffer.withUnsafeBytes { raw in write(fd, raw.baseAddress! + offset, raw.count - offset) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        if errno == EPIPE { throw OutputClosed() }
-        throw ITSMError.io("cannot write to standard output: \(String(cString: strerror(errno)))")
-      }
-      offset += n
-    }
+    try writeAll(fd, buffer, name: "standard output")
     buffer.removeAll(keepingCapacity: true)
+  }
+}
+
+/// Writes every byte to a file descriptor, retrying short writes and interruptions. A closed
+/// pipe throws `OutputClosed`; other failures are I/O errors (exit 74).
+public func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws {
+  var offset = 0
+  while offset < bytes.count {
+    let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress! + offset, raw.count - offset) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      if errno == EPIPE { throw OutputClosed() }
+      throw ITSMError.io("cannot write to \(name): \(String(cString: strerror(errno)))")
+    }
+    offset += n
   }
 }
 
@@ -67,14 +73,7 @@ public struct Messages {
 
   /// Writes a line to stderr; a closed stderr is ignored (there is nobody left to tell).
   public static func writeError(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { return }
-      offset += n
-    }
+    try? writeAll(STDERR_FILENO, Array((line + "\n").utf8), name: "standard error")
   }
 
   public func info(_ text: String) {
@@ -107,7 +106,8 @@ public final class RecordPrinter {
   public let output: StandardOutput
   private let views: [String: [Column]]
   private var pending: [(String, JSONObject)] = []
-  private var csvHeaderWritten = false
+  /// The kind whose header CSV printed last: a mixed stream starts a new table per kind.
+  private var csvKind: String?
 
   public init(format: OutputFormat, output: StandardOutput = StandardOutput(), views: [String: [Column]] = [:]) {
     self.format = format
@@ -218,9 +218,10 @@ public final class RecordPrinter {
     let kind: String
     if case .string(let k)? = record["kind"] { kind = k } else { kind = "" }
     let cols = views[kind + ".csv"] ?? views[kind] ?? record.fields.map { Column($0.key, $0.key) }
-    if !csvHeaderWritten {
+    if csvKind != kind {
+      if csvKind != nil { try output.append("\r\n") }
       try output.append(cols.map { RecordPrinter.csvField($0.key) }.joined(separator: ",") + "\r\n")
-      csvHeaderWritten = true
+      csvKind = kind
     }
     let cells = cols.map { RecordPrinter.csvField(RecordPrinter.cell(record[$0.key], style: .text, forTable: false)) }
     try output.append(cells.joined(separator: ",") + "\r\n")

@@ -75,14 +75,12 @@ public struct AlertIngest {
     let existing = try store.openIncident(dedupKey: alert.dedupKey)
     switch (alert.state, existing) {
     case (.firing, var incident?):
-      let before = incident
       incident.alertCount += 1
       incident.lastAlertAt = max(incident.lastAlertAt ?? alert.at, alert.at)
       incident.updatedAt = max(incident.updatedAt, alert.at)
       let data = JSONObject([
         JSONField("dedup_key", .string(alert.dedupKey)), JSONField("alert_count", .int(Int64(incident.alertCount))),
       ])
-      _ = before
       try store.update(incident, events: [EventDraft(type: "alert", at: max(alert.at, incident.openedAt), data: data)], context: context)
       return .joined(incident)
     case (.firing, nil):
@@ -98,7 +96,8 @@ public struct AlertIngest {
       try store.insert(&incident, events: [EventDraft(type: "opened", at: alert.at, data: data)], context: context)
       return .opened(incident)
     case (.resolved, let incident?):
-      let at = max(alert.at, incident.openedAt)
+      // Alerts may arrive out of order; a resolution never goes before the last change.
+      let at = max(alert.at, incident.updatedAt)
       guard store.policy.alerts.resolveIncidents else {
         let data = JSONObject([JSONField("dedup_key", .string(alert.dedupKey))])
         try store.append([EventDraft(type: "alert_resolved", at: at, data: data)], to: incident, context: context)

@@ -42,14 +42,29 @@ public final class AppDatabase: @unchecked Sendable {
   /// Opens the database for reading. A file that does not exist yet reads as empty and is not
   /// created: the contract creates the file on first write only.
   public static func openForReading(path: String, environment: [String: String]) throws -> AppDatabase {
-    if !FileManager.default.fileExists(atPath: path) {
-      return try mapErrors(path) {
-        let queue = try DatabaseQueue(configuration: configuration(environment))
-        try Schema.migrator.migrate(queue)
-        return AppDatabase(path: path, writer: queue)
-      }
-    }
+    if !FileManager.default.fileExists(atPath: path) { return try empty(standingFor: path, environment) }
     return try openForWriting(path: path, environment: environment)
+  }
+
+  /// An empty database in memory with the current schema, standing for a file that does not
+  /// exist: reads find nothing, and dry runs change nothing on disk.
+  public static func empty(standingFor path: String, _ environment: [String: String]) throws -> AppDatabase {
+    try mapErrors(path) {
+      let queue = try DatabaseQueue(configuration: configuration(environment))
+      try Schema.migrator.migrate(queue)
+      return AppDatabase(path: path, writer: queue)
+    }
+  }
+
+  /// Removes a database file that this process created and that holds nothing, so that a
+  /// command that failed leaves no trace. Anything in it (another process may have written
+  /// meanwhile) keeps it.
+  public func discardIfEmpty() {
+    let isEmpty = (try? writer.read { db in
+      try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM events)") == 0
+    }) ?? false
+    guard isEmpty, (try? writer.close()) != nil else { return }
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
   }
 
   /// Opens the database, creating it (mode 0600, folders as needed) and migrating it first.

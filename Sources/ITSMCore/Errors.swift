@@ -8,9 +8,7 @@ public enum ITSMError: Error, Equatable, Sendable {
   case invalidValue(String)
   /// A usage problem that the argument parser could not see (exit 64).
   case usage(String)
-  /// Input data is bad: `source:line: reason` (exit 65).
-  case badInput(source: String, line: Int, reason: String)
-  /// Several input lines were bad; the messages were already collected (exit 65).
+  /// Input lines were bad, each message `source:line: reason` (exit 65).
   case badInputLines([String], more: Int)
   /// An input file is missing or unreadable (exit 66).
   case inputUnreadable(path: String, reason: String)
@@ -28,7 +26,7 @@ public enum ITSMError: Error, Equatable, Sendable {
     switch self {
     case .operationFailed: return 1
     case .usage: return 64
-    case .invalidValue, .badInput, .badInputLines: return 65
+    case .invalidValue, .badInputLines: return 65
     case .inputUnreadable: return 66
     case .io: return 74
     case .busy: return 75
@@ -42,8 +40,6 @@ public enum ITSMError: Error, Equatable, Sendable {
     case .invalidValue(let m), .usage(let m), .operationFailed(let m), .io(let m), .busy(let m),
       .configuration(let m):
       return [m]
-    case .badInput(let source, let line, let reason):
-      return ["\(source):\(line): \(reason)"]
     case .badInputLines(let lines, let more):
       return more > 0 ? lines + ["... and \(more) more invalid lines"] : lines
     case .inputUnreadable(let path, let reason):

@@ -19,6 +19,11 @@ enum IncidentKey: String, CaseIterable {
   static let names: [String] = allCases.map(\.rawValue)
 }
 
+extension Incident {
+  /// The keys of an incident record, in the order records print them.
+  public static let recordKeys: [String] = IncidentKey.names
+}
+
 /// One incident record's fields, looked up once by key into slots.
 struct IncidentFields {
   private var slots: [JSONValue?]
@@ -80,10 +85,14 @@ public struct IncidentDecoder: Sendable {
     case (let p?, _, _): (effective, prioritySource) = (p, .manual)
     case (nil, nil, _): throw RecordRejection("missing priority: give 'priority' (P1..P5) or 'impact' and 'urgency'")
     }
-    let openedAt = try f[.openedAt].timestamp() ?? now
+    let givenID = try f[.id].string()
+    guard let openedAt = try f[.openedAt].timestamp() ?? (givenID == nil ? nil : now) else {
+      throw RecordRejection("a record without 'id' needs 'opened_at' (the two identify it on a re-import)")
+    }
     var incident = Incident(
-      id: try f[.id].string() ?? "", title: title, service: service, priority: effective,
+      id: givenID ?? "", title: title, service: service, priority: effective,
       prioritySource: prioritySource, openedAt: openedAt)
+    incident.openedAtGiven = f[.openedAt].value != nil
     incident.impact = impact
     incident.urgency = urgency
     incident.matrixPriority = matrixPriority
@@ -302,6 +311,7 @@ public final class IncidentImporter {
       linesOfUpdatedRows[row] = line
     }
     incident.rowID = row
+    if !incoming.openedAtGiven { incident.openedAt = existing.openedAt }
     let changes = Incident.changes(from: existing, to: incident, policy: store.policy)
     guard !changes.isEmpty else {
       summary.unchanged += 1

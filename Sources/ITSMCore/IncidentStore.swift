@@ -285,14 +285,11 @@ public struct IncidentStore {
     try Int64.fetchOne(db, sql: "SELECT coalesce(max(num), 0) + 1 FROM incidents") ?? 1
   }
 
-  /// Stores a new incident and its events.
+  /// Stores a new incident and its events; its id must be free.
   public func insert(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws {
-    var statement = RawStatement(try prepared("insert", IncidentStore.insertSQL))
-    statement.bind(nil as Int64?)
-    incident.bindColumns(to: &statement)
-    try statement.execute()
-    incident.rowID = db.lastInsertedRowID
-    try append(events, to: incident, context: context)
+    guard try insertIfNew(&incident, events: events, context: context) else {
+      throw ITSMError.operationFailed("an incident with id '\(incident.id)' already exists")
+    }
   }
 
   /// Stores a changed incident and the events that record the change.

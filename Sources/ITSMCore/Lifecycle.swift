@@ -57,9 +57,9 @@ public enum IncidentLifecycle {
   public static func apply(
     _ action: IncidentAction, to incident: Incident, at now: Timestamp, policy: Policy
   ) throws -> LifecycleOutcome {
-    if now < incident.openedAt {
+    if now < incident.updatedAt {
       throw ITSMError.operationFailed(
-        "cannot \(action.verb) \(incident.id) at \(now): it opened later, at \(incident.openedAt)")
+        "cannot \(action.verb) \(incident.id) at \(now): its last change was later, at \(incident.updatedAt)")
     }
     var next = incident
     var type: String
@@ -72,10 +72,15 @@ public enum IncidentLifecycle {
         next.acknowledgedAt = incident.acknowledgedAt ?? now
         type = "acknowledged"
       case .acknowledged, .inProgress, .onHold:
-        let when = incident.acknowledgedAt.map { " at \($0)" } ?? ""
+        guard let when = incident.acknowledgedAt else {
+          // Imported work in progress that never recorded its acknowledgement: record it now.
+          next.acknowledgedAt = now
+          type = "acknowledged"
+          break
+        }
         return LifecycleOutcome(
           incident: incident, events: [],
-          unchangedBecause: "\(incident.id) was already acknowledged\(when); nothing changed")
+          unchangedBecause: "\(incident.id) was already acknowledged at \(when); nothing changed")
       default:
         throw refused(action, incident)
       }
@@ -89,6 +94,10 @@ public enum IncidentLifecycle {
         || (incident.team != nil && next.team != incident.team)
       if reassigned { next.reassignmentCount += 1 }
       if incident.status == .acknowledged { next.status = .inProgress }
+      if next == incident {
+        return LifecycleOutcome(
+          incident: incident, events: [], unchangedBecause: "\(incident.id) is already assigned so; nothing changed")
+      }
       type = "assigned"
     case .note(let text):
       guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -156,6 +165,10 @@ public enum IncidentLifecycle {
     for assignment in assignments {
       try assignment.apply(to: &next, matrix: policy.priorityMatrix)
     }
+    if (next.impact == nil) != (next.urgency == nil) {
+      throw ITSMError.usage("impact and urgency go together: set both, or clear both")
+    }
+    if next.matrixPriority == nil && next.prioritySource == .matrix { next.prioritySource = .manual }
     var events: [EventDraft] = []
     var changes = Incident.changes(from: incident, to: next, policy: policy)
     if changes.isEmpty {

@@ -24,7 +24,8 @@ public final class LineReader: @unchecked Sendable {
   public let sourceName: String
   private let fd: Int32
   private let ownsDescriptor: Bool
-  private let maximumLineLength: Int
+  /// Lines longer than this many bytes are reported as too long.
+  public let maximumLineLength: Int
 
   /// Opens PATH, or stdin for nil or `-`. A missing or unreadable file throws exit-66 errors.
   public init(path: String?, maximumLineLength: Int = LineReader.defaultMaximumLineLength) throws {
@@ -62,16 +63,20 @@ public final class LineReader: @unchecked Sendable {
     let chunk = 1 << 20
     var buffer = [UInt8](repeating: 0, count: chunk)
     var filled = 0
+    // Bytes before this offset of the partial line hold no newline: never scan them twice.
+    var scannedTo = 0
     var lineNumber = 0
     var discarding = 0
     var atEOF = false
     while !atEOF {
       if filled == buffer.count {
         if buffer.count < maximumLineLength + 2 {
-          buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, maximumLineLength + 2)))
+          let growth = min(buffer.count, maximumLineLength + 2 - buffer.count)
+          buffer.append(contentsOf: repeatElement(0, count: growth))
         } else {
           discarding += filled
           filled = 0
+          scannedTo = 0
         }
       }
       try beforeWaiting()
@@ -90,27 +95,28 @@ public final class LineReader: @unchecked Sendable {
       var consumed = 0
       try buffer.withUnsafeBufferPointer { all in
         while consumed < filled {
-          let rest = UnsafeBufferPointer(rebasing: all[consumed..<filled])
-          let newline = memchr(rest.baseAddress!, 0x0A, rest.count)
+          let searchFrom = max(consumed, scannedTo)
+          let newline = memchr(all.baseAddress! + searchFrom, 0x0A, filled - searchFrom)
           let length: Int
           if let newline {
-            length = UnsafeRawPointer(newline) - UnsafeRawPointer(rest.baseAddress!)
+            length = UnsafeRawPointer(newline) - UnsafeRawPointer(all.baseAddress! + consumed)
           } else if atEOF {
-            length = rest.count
+            length = filled - consumed
           } else {
+            scannedTo = filled
             break
           }
           lineNumber += 1
-          let next = consumed + length + (newline == nil ? 0 : 1)
           if discarding > 0 {
             try body(lineNumber, .tooLong(bytes: discarding + length))
             discarding = 0
           } else if length > maximumLineLength {
             try body(lineNumber, .tooLong(bytes: length))
           } else {
-            try deliver(UnsafeBufferPointer(rebasing: rest[0..<length]), lineNumber, body)
+            try deliver(UnsafeBufferPointer(rebasing: all[consumed..<(consumed + length)]), lineNumber, body)
           }
-          consumed = next
+          consumed += length + (newline == nil ? 0 : 1)
+          scannedTo = consumed
         }
       }
       if consumed > 0 {
@@ -121,10 +127,14 @@ public final class LineReader: @unchecked Sendable {
           }
         }
         filled -= consumed
+        scannedTo = max(0, scannedTo - consumed)
         if buffer.count > chunk && filled < chunk {
           buffer = Array(buffer[0..<chunk])
         }
       }
+    }
+    if discarding > 0 {
+      try body(lineNumber + 1, .tooLong(bytes: discarding))
     }
   }
 

@@ -7,6 +7,8 @@ import GRDBSQLite
 struct RawStatement {
   let handle: OpaquePointer
   private var index: Int32 = 1
+  /// The first failed bind, reported by `execute` (binds themselves do not throw).
+  private var bindFailure: Int32 = SQLITE_OK
   private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
   init(_ statement: Statement) {
@@ -18,32 +20,36 @@ struct RawStatement {
   /// Wraps a statement whose arguments GRDB has already bound.
   init(boundStatement statement: Statement) { handle = statement.sqliteStatement }
 
-  mutating func bind(_ value: Int64?) {
-    if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+  private mutating func check(_ code: Int32) {
+    if code != SQLITE_OK && bindFailure == SQLITE_OK { bindFailure = code }
     index += 1
+  }
+
+  mutating func bind(_ value: Int64?) {
+    check(value.map { sqlite3_bind_int64(handle, index, $0) } ?? sqlite3_bind_null(handle, index))
   }
 
   mutating func bind(_ value: Int?) { bind(value.map { Int64($0) }) }
 
   mutating func bind(_ value: String?) {
-    if var value {
-      value.withUTF8 { bytes in
-        bytes.withMemoryRebound(to: CChar.self) { chars in
-          if let base = chars.baseAddress, chars.count > 0 {
-            _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), RawStatement.transient)
-          } else {
-            _ = sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
-          }
-        }
-      }
-    } else {
-      sqlite3_bind_null(handle, index)
+    guard var value else {
+      check(sqlite3_bind_null(handle, index))
+      return
     }
-    index += 1
+    let code = value.withUTF8 { bytes in
+      bytes.withMemoryRebound(to: CChar.self) { chars -> Int32 in
+        if let base = chars.baseAddress, chars.count > 0 {
+          return sqlite3_bind_text(handle, index, base, Int32(clamping: chars.count), RawStatement.transient)
+        }
+        return sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
+      }
+    }
+    check(code)
   }
 
   /// Runs a statement that returns no rows.
   func execute() throws {
+    if bindFailure != SQLITE_OK { throw failure(bindFailure) }
     let code = sqlite3_step(handle)
     guard code == SQLITE_DONE else { throw failure(code) }
     sqlite3_reset(handle)

@@ -29,7 +29,6 @@ public struct RecordStream {
 
   public func run<T: Sendable>(
     _ reader: LineReader,
-    beforeWaiting: () throws -> Void = {},
     decode: @escaping @Sendable (JSONObject) throws -> T,
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
@@ -44,7 +43,7 @@ public struct RecordStream {
     var counts = RecordCounts()
     var messages: [String] = []
     var unreported = 0
-    while let batch = try channel.next(beforeWaiting: beforeWaiting) {
+    while let batch = try channel.next() {
       for item in batch {
         counts.read += 1
         switch item {
@@ -78,7 +77,7 @@ public struct RecordStream {
           batch.removeAll(keepingCapacity: true)
         }
       }) { number, line in
-        batch.append(item(number, line, decode: decode, firstLine: number == 1))
+        batch.append(item(number, line, decode: decode, limit: reader.maximumLineLength))
         if batch.count == 256 {
           guard channel.send(batch) else { throw CancellationError() }
           batch.removeAll(keepingCapacity: true)
@@ -92,12 +91,12 @@ public struct RecordStream {
   }
 
   private static func item<T>(
-    _ number: Int, _ line: InputLine, decode: (JSONObject) throws -> T, firstLine: Bool
+    _ number: Int, _ line: InputLine, decode: (JSONObject) throws -> T, limit: Int
   ) -> StreamItem<T> {
     switch line {
     case .tooLong(let size):
       return .rejected(
-        number, "line is \(size) bytes, longer than the limit of \(LineReader.defaultMaximumLineLength) bytes", [])
+        number, "line is \(size) bytes, longer than the limit of \(limit) bytes", [])
     case .text(let text):
       var reason: String
       do {
@@ -113,7 +112,7 @@ public struct RecordStream {
       } catch {
         reason = "\(error)"
       }
-      if firstLine, let hint = hint(for: text) { reason += hint }
+      if number == 1, let hint = hint(for: text) { reason += hint }
       return .rejected(number, reason, Array(text))
     }
   }
@@ -162,14 +161,9 @@ final class BatchChannel<Element>: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// The next batch, or nil at the end. Runs `beforeWaiting` before blocking.
-  func next(beforeWaiting: () throws -> Void = {}) throws -> [Element]? {
+  /// The next batch, or nil at the end.
+  func next() throws -> [Element]? {
     condition.lock()
-    if queue.isEmpty && !finished {
-      condition.unlock()
-      try beforeWaiting()
-      condition.lock()
-    }
     defer { condition.unlock() }
     while queue.isEmpty && !finished { condition.wait() }
     if !queue.isEmpty {

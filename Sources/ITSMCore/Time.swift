@@ -9,17 +9,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
   public init(seconds: Int64) { self.seconds = seconds }
 
+  /// The instants that RFC 3339 can write: the years 0000 to 9999.
+  public static let supportedRange: ClosedRange<Int64> = -62_167_219_200...253_402_300_799
+
   public init(_ date: Date) { self.seconds = Int64(date.timeIntervalSince1970.rounded(.down)) }
 
   public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.seconds < rhs.seconds }
-
-  public static func + (lhs: Timestamp, rhs: DurationValue) -> Timestamp {
-    Timestamp(seconds: lhs.seconds + rhs.seconds)
-  }
-
-  public static func - (lhs: Timestamp, rhs: DurationValue) -> Timestamp {
-    Timestamp(seconds: lhs.seconds - rhs.seconds)
-  }
 
   /// Minutes from `earlier` to `self` (negative when `earlier` is later).
   public func minutes(since earlier: Timestamp) -> Double {
@@ -62,15 +57,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
       b[19] = 90
       bytes.append(contentsOf: UnsafeBufferPointer(b))
     }
-  }
-
-  /// The calendar date (UTC) as `YYYY-MM-DD`.
-  public var dateString: String { String(rfc3339.prefix(10)) }
-
-  /// Midnight UTC of the day that holds this instant.
-  public var startOfDay: Timestamp {
-    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-    return Timestamp(seconds: days * 86_400)
   }
 }
 
@@ -122,7 +108,14 @@ public enum TimestampParser {
     if trimmed.lowercased() == "now" { return now }
     if let first = trimmed.first, first == "-" || first == "+" {
       let duration = try DurationValue.parse(String(trimmed.dropFirst()))
-      return first == "-" ? now - duration : now + duration
+      let (value, overflow) =
+        first == "-"
+        ? now.seconds.subtractingReportingOverflow(duration.seconds)
+        : now.seconds.addingReportingOverflow(duration.seconds)
+      guard !overflow, Timestamp.supportedRange.contains(value) else {
+        throw ITSMError.invalidValue("'\(text)' is outside the years 0000 to 9999")
+      }
+      return Timestamp(seconds: value)
     }
     if let value = parseAbsolute(trimmed) { return value }
     throw ITSMError.invalidValue(

@@ -27,26 +27,28 @@ extension ITSMIncident {
         let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
         let reader = try LineReader(path: input.input)
         let rejects = input.skipInvalid ? try RejectSink(path: input.rejects) : nil
-        let database = try global.openDatabaseForWriting()
         let policy = session.policy
         let now = session.now
         var touched: [Incident] = []
         var written = 0
-        let counts = try database.write(dryRun: dryRun.dryRun) { db in
-          let ingest = AlertIngest(
-            store: IncidentStore(db, policy: session.policy), context: session.context(source: "alert"), now: session.now)
-          return try RecordStream(skipInvalid: input.skipInvalid).run(
-            reader,
-            decode: { try AlertIngest.decode($0, policy: policy, now: now) },
-            apply: { alert, line in
-              switch try ingest.apply(alert) {
-              case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):
-                written += 1
-                touched.append(i)
-              case .ignored(let why): session.messages.warning("\(reader.sourceName):\(line): \(why)")
-              }
-            },
-            onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+        let counts = try global.withWritableDatabase(dryRun: dryRun.dryRun) { database in
+          try database.write(dryRun: dryRun.dryRun) { db in
+            let ingest = AlertIngest(
+              store: IncidentStore(db, policy: session.policy), context: session.context(source: "alert"),
+              now: session.now)
+            return try RecordStream(skipInvalid: input.skipInvalid).run(
+              reader,
+              decode: { try AlertIngest.decode($0, policy: policy, now: now) },
+              apply: { alert, line in
+                switch try ingest.apply(alert) {
+                case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):
+                  written += 1
+                  touched.append(i)
+                case .ignored(let why): session.messages.warning("\(reader.sourceName):\(line): \(why)")
+                }
+              },
+              onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+          }
         }
         if input.skipInvalid { Messages.writeError("\(written) written, \(counts.rejected) rejected") }
         if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }

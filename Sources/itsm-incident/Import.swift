@@ -28,21 +28,23 @@ extension ITSMIncident {
         let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
         let reader = try LineReader(path: input.input)
         let rejects = input.skipInvalid ? try RejectSink(path: input.rejects) : nil
-        let database = try global.openDatabaseForWriting()
         let decoder = IncidentDecoder(policy: session.policy, now: session.now)
-        let summary = try database.write(dryRun: dryRun.dryRun) { db in
-          let importer = try IncidentImporter(
-            store: IncidentStore(db, policy: session.policy), context: session.context(source: "import"), now: session.now)
-          importer.onWarning = { session.messages.warning($0) }
-          let counts = try RecordStream(skipInvalid: input.skipInvalid).run(
-            reader, decode: decoder.decode,
-            apply: { incident, line in try importer.apply(incident, line: line, source: reader.sourceName) },
-            onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
-          try importer.finish()
-          var summary = importer.summary
-          summary.read = counts.read
-          summary.rejected = counts.rejected
-          return summary
+        let summary = try global.withWritableDatabase(dryRun: dryRun.dryRun) { database in
+          try database.write(dryRun: dryRun.dryRun) { db in
+            let importer = try IncidentImporter(
+              store: IncidentStore(db, policy: session.policy), context: session.context(source: "import"),
+              now: session.now)
+            importer.onWarning = { session.messages.warning($0) }
+            let counts = try RecordStream(skipInvalid: input.skipInvalid).run(
+              reader, decode: decoder.decode,
+              apply: { incident, line in try importer.apply(incident, line: line, source: reader.sourceName) },
+              onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+            try importer.finish()
+            var summary = importer.summary
+            summary.read = counts.read
+            summary.rejected = counts.rejected
+            return summary
+          }
         }
         if input.skipInvalid { Messages.writeError("\(summary.changed) written, \(summary.rejected) rejected") }
         session.messages.info(

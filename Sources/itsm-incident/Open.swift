@@ -56,15 +56,17 @@ extension ITSMIncident {
       try CommandRunner.run(tool: ITSMIncident.toolName) {
         let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
         var incident = try draft(session)
-        let database = try global.openDatabaseForWriting()
-        try database.write(dryRun: dryRun.dryRun) { db in
-          let store = IncidentStore(db, policy: session.policy)
-          if let key = dedupKey, let holder = try store.openIncident(dedupKey: key) {
-            throw ITSMError.operationFailed(
-              "\(holder.id) is open with dedup key '\(key)'; send the alert with 'itsm-incident alert' to join it")
+        try global.withWritableDatabase(dryRun: dryRun.dryRun) { database in
+          try database.write(dryRun: dryRun.dryRun) { db in
+            let store = IncidentStore(db, policy: session.policy)
+            if let key = dedupKey, let holder = try store.openIncident(dedupKey: key) {
+              throw ITSMError.operationFailed(
+                "\(holder.id) is open with dedup key '\(key)'; send the alert with 'itsm-incident alert' to join it")
+            }
+            incident.id = try store.nextID()
+            try store.insert(
+              &incident, events: [EventDraft(type: "opened", at: session.now)], context: session.context(source: "cli"))
           }
-          incident.id = try store.nextID()
-          try store.insert(&incident, events: [EventDraft(type: "opened", at: session.now)], context: session.context(source: "cli"))
         }
         if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }
         try session.printer.print(incident.record(policy: session.policy))

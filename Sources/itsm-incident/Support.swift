@@ -10,26 +10,14 @@ enum Views {
     Column("title", "title", .wrap(44)), Column("team", "team"), Column("assignee", "assignee"),
     Column("opened", "opened_at", .time), Column("resolved", "resolved_at", .time),
   ]
-  static let incidentCSV: [Column] =
-    IncidentDecoder.csvKeys.map { Column($0, $0) }
+  /// Every flat field of an incident, in record order (tags and extra as JSON text).
+  static let incidentCSV: [Column] = Incident.recordKeys.filter { $0 != "kind" && $0 != "extra" }.map { Column($0, $0) }
   static let event: [Column] = [
     Column("seq", "seq"), Column("at", "at", .time), Column("incident", "incident"), Column("type", "type"),
     Column("actor", "actor"), Column("source", "source"), Column("text", "text", .wrap(40)),
     Column("reason", "reason", .wrap(30)),
   ]
   static let all: [String: [Column]] = ["incident": incident, "incident.csv": incidentCSV, "event": event]
-}
-
-extension IncidentDecoder {
-  /// The flat columns of an incident in CSV.
-  static let csvKeys = [
-    "id", "title", "service", "status", "priority", "priority_source", "matrix_priority", "impact", "urgency",
-    "team", "assignee", "tier", "region", "impact_type", "users_affected", "detection", "dedup_key",
-    "alert_count", "last_alert_at", "tags", "root_cause", "resolution", "failure_mode", "started_at",
-    "opened_at", "acknowledged_at", "first_resolved_at", "resolved_at", "closed_at", "canceled_at",
-    "reopen_count", "reassignment_count", "escalation_level", "productivity_loss_min", "financial_impact",
-    "updated_at",
-  ]
 }
 
 /// Runs a lifecycle action on one incident in one transaction and prints the result.

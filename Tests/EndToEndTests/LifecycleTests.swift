@@ -120,6 +120,90 @@ struct LifecycleTests {
     #expect(r.stderr.contains("'status' cannot be set"))
   }
 
+  @Test func updateKeepsImpactAndUrgencyTogether() throws {
+    let s = try Sandbox()
+    let r0 = try s.incident(["open", "--title", "t", "--service", "s", "--priority", "P2", "--now", "2026-11-01T09:00:00Z"])
+    let id = r0.records.first?["id"] as? String ?? ""
+    let before = try s.snapshot()
+    var r = try s.incident(["update", id, "--set", "impact=1", "--now", "2026-11-01T09:05:00Z"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("impact and urgency go together"))
+    #expect(try s.snapshot() == before)
+    r = try s.incident(["update", id, "--set", "impact=1", "--set", "urgency=3", "--now", "2026-11-01T09:05:00Z"])
+    #expect(r.records.first?["priority"] as? String == "P2")
+    #expect(r.records.first?["matrix_priority"] as? String == "P3")
+  }
+
+  @Test func actingBeforeTheLastChangeIsRefused() throws {
+    let s = try Sandbox()
+    let id = try s.open()
+    _ = try s.incident(["resolve", id, "--now", "2026-11-01T10:00:00Z"])
+    let before = try s.snapshot()
+    let r = try s.incident(["close", id, "--root-cause", "c", "--resolution", "r", "--now", "2026-11-01T09:30:00Z"])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("its last change was later, at 2026-11-01T10:00:00Z"))
+    #expect(try s.snapshot() == before)
+    let far = try s.incident(["list", "--now", "+15250284452w"])
+    #expect(far.status == 64)
+  }
+
+  @Test func assigningTheSameOwnerTwiceAddsNothing() throws {
+    let s = try Sandbox()
+    let id = try s.open()
+    _ = try s.incident(["assign", id, "--to", "ana", "--now", "2026-11-01T09:01:00Z"])
+    let before = try s.snapshot()
+    let r = try s.incident(["assign", id, "--to", "ana", "--now", "2026-11-01T09:02:00Z"])
+    #expect(r.status == 0)
+    #expect(r.stderr.contains("nothing changed"))
+    #expect(try s.snapshot() == before)
+  }
+
+  @Test func ackRecordsAMissingAcknowledgementOfImportedWork() throws {
+    let s = try Sandbox()
+    let line = #"{"id":"OLD-1","title":"t","service":"s","priority":"P3","status":"in_progress","opened_at":"2026-10-01T00:00:00Z"}"#
+    _ = try s.incident(["import"], stdin: line + "\n")
+    let r = try s.incident(["ack", "OLD-1", "--now", "2026-11-01T00:00:00Z"])
+    #expect(r.records.first?["acknowledged_at"] as? String == "2026-11-01T00:00:00Z")
+    #expect(r.records.first?["status"] as? String == "in_progress")
+  }
+
+  @Test func eventsResumeAfterASequenceNumberAndNameTheActor() throws {
+    let s = try Sandbox()
+    let id = try s.open()
+    _ = try s.incident(["ack", id, "--now", "2026-11-01T09:01:00Z", "--actor", "ana"])
+    _ = try s.incident(["note", id, "hello", "--now", "2026-11-01T09:02:00Z"])
+    let all = try s.incident(["events"]).records
+    #expect(all.map { $0["seq"] as? Int } == [1, 2, 3])
+    #expect(all.map { $0["actor"] as? String } == ["tester", "ana", "tester"])
+    let after = try s.incident(["events", "--after-seq", "1"]).records
+    #expect(after.map { $0["type"] as? String } == ["acknowledged", "note"])
+  }
+
+  @Test func tableMarkdownAndCSVShapes() throws {
+    let s = try Sandbox()
+    let id = try s.open()
+    _ = try s.open("second")
+    var r = try s.incident(["list", "--format", "table"])
+    #expect(r.stdout.hasPrefix("ID     STATUS  PRI  SERVICE  TITLE"))
+    #expect(r.stdout.split(separator: "\n").count == 3)
+    r = try s.incident(["list", "--format", "markdown"])
+    #expect(r.stdout.hasPrefix("| id | status | pri | service | title |"))
+    r = try s.incident(["show", id, "--format", "csv"])
+    let lines = r.stdout.components(separatedBy: "\r\n")
+    #expect(lines.first?.hasPrefix("id,title,service") == true)
+    #expect(lines.contains { $0.hasPrefix("seq,at,incident,type") })
+  }
+
+  @Test func twoProcessesCreatingTheDatabaseAtOnce() throws {
+    let s = try Sandbox()
+    let db = s.path("fresh/new.db")
+    let r = try s.shell(
+      "for i in 1 2 3 4; do itsm-incident open --title t$i --service s --priority P3 --db \(db) >/dev/null & done; wait")
+    #expect(r.status == 0)
+    #expect(r.stderr == "")
+    #expect(try s.incident(["list", "--db", db]).records.count == 4)
+  }
+
   @Test func listFiltersSortsAndRejectsBadFlags() throws {
     let s = try Sandbox()
     _ = try s.open("a", service: "mail", at: "2026-11-01T09:00:00Z")

@@ -29,6 +29,11 @@ struct LineReaderTests {
     #expect(try lines(Array("ok\n\(long)\nafter\n".utf8), maximum: 1 << 20) == ["1:ok", "2:too long \(3 << 20)", "3:after"])
   }
 
+  @Test func overlongLastLineWithoutNewlineIsReported() throws {
+    let long = String(repeating: "y", count: 3 << 20)
+    #expect(try lines(Array("ok\n\(long)".utf8), maximum: 1 << 20) == ["1:ok", "2:too long \(3 << 20)"])
+  }
+
   @Test func linesAcrossReadChunks() throws {
     let many = (1...50_000).map { "line \($0)" }.joined(separator: "\n")
     let seen = try lines(Array(many.utf8))

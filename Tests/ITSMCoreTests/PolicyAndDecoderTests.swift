@@ -58,16 +58,17 @@ struct PolicyAndDecoderTests {
     #expect(i.id.hasPrefix("IMP-"))
     #expect(i.id == (try decode(#"{"title":"t","service":"s","priority":"P4","opened_at":"2026-11-01T00:00:00Z"}"#)).id)
     #expect(i.extra["foo"] == .int(1))
-    let manual = try decode(#"{"title":"t","service":"s","impact":1,"urgency":2,"priority":"P1"}"#)
+    let manual = try decode(#"{"id":"M","title":"t","service":"s","impact":1,"urgency":2,"priority":"P1"}"#)
     #expect(manual.prioritySource == .manual)
     #expect(manual.matrixPriority == .p2)
   }
 
   @Test func decoderRefusesInconsistentStatus() {
-    #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","priority":"P2","status":"closed"}"#) }
+    #expect(throws: RecordRejection.self) { try decode(#"{"id":"A","title":"t","service":"s","priority":"P2","status":"closed"}"#) }
     #expect(throws: RecordRejection.self) {
       try decode(#"{"title":"t","service":"s","priority":"P2","status":"new","resolved_at":"2026-11-01T00:00:00Z","opened_at":"2026-10-01"}"#)
     }
-    #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","impact":1}"#) }
+    #expect(throws: RecordRejection.self) { try decode(#"{"id":"A","title":"t","service":"s","impact":1}"#) }
+    #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","priority":"P3"}"#) }
   }
 }
