@@ -16,13 +16,22 @@ public struct GlobalOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The database file (else $ITSM_DB, else $XDG_DATA_HOME/itsm/itsm.db).", valueName: "path"))
   public var db: String?
 
-  @Option(help: ArgumentHelp("The policy file (else $ITSM_POLICY, else $XDG_CONFIG_HOME/itsm/policy.yaml if present, else built-in defaults).", valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "The policy file (else $ITSM_POLICY, else $XDG_CONFIG_HOME/itsm/policy.yaml if present, else built-in defaults).",
+      valueName: "path"))
   public var policy: String?
 
-  @Option(parsing: .unconditional, help: ArgumentHelp("The time to act at: RFC 3339, a date, 'now' or relative like -2h (else $ITSM_NOW, else the clock).", valueName: "timestamp"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "The time to act at: RFC 3339, a date, 'now' or relative like -2h (else $ITSM_NOW, else the clock).",
+      valueName: "timestamp"))
   public var now: String?
 
-  @Option(help: ArgumentHelp("Who is acting, recorded on every event (else $ITSM_ACTOR, else the login name).", valueName: "name"))
+  @Option(
+    help: ArgumentHelp(
+      "Who is acting, recorded on every event (else $ITSM_ACTOR, else the login name).", valueName: "name"))
   public var actor: String?
 
   @Option(help: "Output format: auto (a table on a terminal, else JSON Lines), jsonl, table, csv, markdown.")
@@ -99,7 +108,8 @@ public struct InputOptions: ParsableArguments {
   @Flag(help: "Write the valid records and report each invalid line instead of writing nothing.")
   public var skipInvalid = false
 
-  @Option(help: ArgumentHelp("With --skip-invalid, write rejected lines as JSON here (else to stderr).", valueName: "file"))
+  @Option(
+    help: ArgumentHelp("With --skip-invalid, write rejected lines as JSON here (else to stderr).", valueName: "file"))
   public var rejects: String?
 
   public init() {}

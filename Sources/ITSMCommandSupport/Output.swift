@@ -87,7 +87,10 @@ public struct Messages {
 
 /// One column of a table, CSV or Markdown view of records.
 public struct Column: Sendable {
-  public enum Style: Sendable { case text, time, minutes, wrap(Int) }
+  public enum Style: Sendable {
+    case text, time, minutes
+    case wrap(Int)
+  }
   public var header: String
   public var key: String
   public var style: Style
@@ -120,7 +123,11 @@ public final class RecordPrinter {
     case .jsonl, .auto: try output.appendRecord(record)
     case .csv: try printCSV(record)
     case .table, .markdown:
-      if case .string(let kind)? = record["kind"] { pending.append((kind, record)) } else { pending.append(("", record)) }
+      if case .string(let kind)? = record["kind"] {
+        pending.append((kind, record))
+      } else {
+        pending.append(("", record))
+      }
     }
   }
 

@@ -49,7 +49,9 @@ public struct AlertIngest {
     }
     var priority: Priority?
     if let text = try f["priority"].string() {
-      guard let p = Priority(parsing: text) else { throw RecordRejection("unknown priority '\(text)' (expected P1..P5)") }
+      guard let p = Priority(parsing: text) else {
+        throw RecordRejection("unknown priority '\(text)' (expected P1..P5)")
+      }
       priority = p
     } else if let severity = try f["severity"].string() {
       guard let p = policy.alerts.severityPriority[severity.lowercased()] else {
@@ -81,7 +83,9 @@ public struct AlertIngest {
       let data = JSONObject([
         JSONField("dedup_key", .string(alert.dedupKey)), JSONField("alert_count", .int(Int64(incident.alertCount))),
       ])
-      try store.update(incident, events: [EventDraft(type: "alert", at: max(alert.at, incident.openedAt), data: data)], context: context)
+      try store.update(
+        incident, events: [EventDraft(type: "alert", at: max(alert.at, incident.openedAt), data: data)],
+        context: context)
       return .joined(incident)
     case (.firing, nil):
       var incident = Incident(

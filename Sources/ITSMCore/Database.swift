@@ -60,9 +60,10 @@ public final class AppDatabase: @unchecked Sendable {
   /// command that failed leaves no trace. Anything in it (another process may have written
   /// meanwhile) keeps it.
   public func discardIfEmpty() {
-    let isEmpty = (try? writer.read { db in
-      try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM events)") == 0
-    }) ?? false
+    let isEmpty =
+      (try? writer.read { db in
+        try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM events)") == 0
+      }) ?? false
     guard isEmpty, (try? writer.close()) != nil else { return }
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
   }
@@ -175,7 +176,8 @@ public final class AppDatabase: @unchecked Sendable {
     let message = error.message ?? "\(error.resultCode)"
     switch error.resultCode.primaryResultCode {
     case .SQLITE_BUSY, .SQLITE_LOCKED:
-      return .busy("\(path): the database is busy (locked by another process past the timeout); nothing changed, retry later")
+      return .busy(
+        "\(path): the database is busy (locked by another process past the timeout); nothing changed, retry later")
     case .SQLITE_NOTADB, .SQLITE_CORRUPT:
       return .configuration("\(path): not a usable itsm database (\(message))")
     case .SQLITE_CONSTRAINT:

@@ -17,7 +17,10 @@ public enum IncidentStatus: String, CaseIterable, Sendable {
 
 /// The support tier that holds an incident: L0 (self-service) to L3 (engineering).
 public enum SupportTier: String, CaseIterable, Sendable {
-  case l0 = "L0", l1 = "L1", l2 = "L2", l3 = "L3"
+  case l0 = "L0"
+  case l1 = "L1"
+  case l2 = "L2"
+  case l3 = "L3"
 
   public init?(parsing text: String) {
     if let exact = SupportTier(rawValue: text) {

@@ -4,16 +4,33 @@ import GRDB
 /// The keys of an incident record that itsm models; everything else goes to `extra`.
 enum IncidentKey: String, CaseIterable {
   case kind, id, title, service, status, priority
-  case prioritySource = "priority_source", matrixPriority = "matrix_priority"
+  case prioritySource = "priority_source"
+  case matrixPriority = "matrix_priority"
   case impact, urgency, team, assignee, tier, region
-  case impactType = "impact_type", usersAffected = "users_affected", detection
-  case dedupKey = "dedup_key", alertCount = "alert_count", lastAlertAt = "last_alert_at"
-  case tags, rootCause = "root_cause", resolution, failureMode = "failure_mode"
-  case startedAt = "started_at", openedAt = "opened_at", acknowledgedAt = "acknowledged_at"
-  case firstResolvedAt = "first_resolved_at", resolvedAt = "resolved_at", closedAt = "closed_at"
-  case canceledAt = "canceled_at", reopenCount = "reopen_count", reassignmentCount = "reassignment_count"
-  case escalationLevel = "escalation_level", productivityLossMin = "productivity_loss_min"
-  case financialImpact = "financial_impact", updatedAt = "updated_at", extra
+  case impactType = "impact_type"
+  case usersAffected = "users_affected"
+  case detection
+  case dedupKey = "dedup_key"
+  case alertCount = "alert_count"
+  case lastAlertAt = "last_alert_at"
+  case tags
+  case rootCause = "root_cause"
+  case resolution
+  case failureMode = "failure_mode"
+  case startedAt = "started_at"
+  case openedAt = "opened_at"
+  case acknowledgedAt = "acknowledged_at"
+  case firstResolvedAt = "first_resolved_at"
+  case resolvedAt = "resolved_at"
+  case closedAt = "closed_at"
+  case canceledAt = "canceled_at"
+  case reopenCount = "reopen_count"
+  case reassignmentCount = "reassignment_count"
+  case escalationLevel = "escalation_level"
+  case productivityLossMin = "productivity_loss_min"
+  case financialImpact = "financial_impact"
+  case updatedAt = "updated_at"
+  case extra
 
   /// The key names in slot order; a linear scan of short strings beats hashing them.
   static let names: [String] = allCases.map(\.rawValue)
@@ -69,7 +86,9 @@ public struct IncidentDecoder: Sendable {
     let urgency = try f[.urgency].int(in: 1...3)
     var priority: Priority?
     if let text = try f[.priority].string() {
-      guard let p = Priority(parsing: text) else { throw RecordRejection("unknown priority '\(text)' (expected P1..P5)") }
+      guard let p = Priority(parsing: text) else {
+        throw RecordRejection("unknown priority '\(text)' (expected P1..P5)")
+      }
       priority = p
     }
     let source = try f[.prioritySource].choice(PrioritySource.self, names: ["matrix", "manual"])
@@ -107,7 +126,9 @@ public struct IncidentDecoder: Sendable {
     incident.team = try f[.team].string()
     incident.assignee = try f[.assignee].string()
     if let tier = try f[.tier].string() {
-      guard let t = SupportTier(parsing: tier) else { throw RecordRejection("unknown tier '\(tier)' (expected L0, L1, L2, L3)") }
+      guard let t = SupportTier(parsing: tier) else {
+        throw RecordRejection("unknown tier '\(tier)' (expected L0, L1, L2, L3)")
+      }
       incident.tier = t
     }
     incident.region = try f[.region].string()
@@ -168,8 +189,10 @@ public struct IncidentDecoder: Sendable {
     try order(("resolved_at", incident.resolvedAt), ("closed_at", incident.closedAt))
     try order(opened, ("closed_at", incident.closedAt))
     try order(opened, ("canceled_at", incident.canceledAt))
-    let latest = [incident.openedAt, incident.acknowledgedAt, incident.resolvedAt, incident.closedAt, incident.canceledAt]
-      .compactMap { $0 }.max()!
+    let latest = [
+      incident.openedAt, incident.acknowledgedAt, incident.resolvedAt, incident.closedAt, incident.canceledAt,
+    ]
+    .compactMap { $0 }.max()!
     incident.updatedAt = try f[.updatedAt].timestamp().map { max($0, latest) } ?? latest
   }
 
@@ -292,7 +315,9 @@ public final class IncidentImporter {
     var incident = incoming
     if try store.insertIfNew(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context) {
       let slot = Int(incident.rowID! - firstNewRow)
-      if linesOfNewRows.count <= slot { linesOfNewRows.append(contentsOf: repeatElement(0, count: slot + 1 - linesOfNewRows.count)) }
+      if linesOfNewRows.count <= slot {
+        linesOfNewRows.append(contentsOf: repeatElement(0, count: slot + 1 - linesOfNewRows.count))
+      }
       linesOfNewRows[slot] = Int32(clamping: line)
       summary.created += 1
       if incident.id.hasPrefix("INC-"), let n = Int64(incident.id.dropFirst(4)), n > highestNumber {

@@ -254,7 +254,9 @@ public struct IncidentStore {
   /// A new incident id, `INC-<n>`, never one already taken (imports may have used some).
   public func nextID() throws -> String {
     var n = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'incident'") ?? 0
-    repeat { n += 1 } while try Bool.fetchOne(
+    repeat {
+      n += 1
+    } while try Bool.fetchOne(
       db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?)"), arguments: ["INC-\(n)"]) == true
     try advanceCounter(to: n)
     return "INC-\(n)"
@@ -263,7 +265,8 @@ public struct IncidentStore {
   /// Moves the id counter forward to at least `n`, so the next id is past imported ones.
   public func advanceCounter(to n: Int64) throws {
     try db.execute(
-      sql: "INSERT INTO counters (name, value) VALUES ('incident', ?) ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)",
+      sql:
+        "INSERT INTO counters (name, value) VALUES ('incident', ?) ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)",
       arguments: [n])
   }
 
@@ -384,7 +387,9 @@ extension Incident {
   /// Reads a row selected with `IncidentStore.columns`.
   init(columns c: ColumnReader) throws {
     let id = c.string(1) ?? "?"
-    func corrupt(_ what: String) -> ITSMError { .configuration("incident \(id) in the database has an invalid \(what)") }
+    func corrupt(_ what: String) -> ITSMError {
+      .configuration("incident \(id) in the database has an invalid \(what)")
+    }
     guard let status = c.string(4).flatMap(IncidentStatus.init(rawValue:)) else { throw corrupt("status") }
     guard let priority = c.int(5).flatMap({ Priority(rawValue: Int($0)) }) else { throw corrupt("priority") }
     guard let source = c.string(6).flatMap(PrioritySource.init(rawValue:)) else { throw corrupt("priority_source") }

@@ -114,9 +114,15 @@ public struct JSONParser {
     case UInt8(ascii: "{"): return .object(try parseObject())
     case UInt8(ascii: "["): return try parseArray()
     case UInt8(ascii: "\""): return .string(try parseString())
-    case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
-    case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
-    case UInt8(ascii: "n"): try expectWord("null"); return .null
+    case UInt8(ascii: "t"):
+      try expectWord("true")
+      return .bool(true)
+    case UInt8(ascii: "f"):
+      try expectWord("false")
+      return .bool(false)
+    case UInt8(ascii: "n"):
+      try expectWord("null")
+      return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
     default: throw error("unexpected character '\(printable(bytes[index]))'")
     }
@@ -342,7 +348,9 @@ public struct JSONParser {
     var i = 0
     while i < bytes.count {
       let lead = bytes[i]
-      let length = lead < 0x80 ? 1 : lead >= 0xC2 && lead < 0xE0 ? 2 : lead >= 0xE0 && lead < 0xF0 ? 3 : lead >= 0xF0 && lead < 0xF5 ? 4 : 0
+      let length =
+        lead < 0x80
+        ? 1 : lead >= 0xC2 && lead < 0xE0 ? 2 : lead >= 0xE0 && lead < 0xF0 ? 3 : lead >= 0xF0 && lead < 0xF5 ? 4 : 0
       guard length > 0, i + length <= bytes.count,
         String(validating: UnsafeBufferPointer(rebasing: bytes[i..<(i + length)]), as: UTF8.self) != nil
       else { return i }
@@ -412,11 +420,21 @@ public struct JSONSerializer {
     }
     for c in s.utf8 {
       switch c {
-      case 0x22: out.append(0x5C); out.append(0x22)
-      case 0x5C: out.append(0x5C); out.append(0x5C)
-      case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-      case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-      case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+      case 0x22:
+        out.append(0x5C)
+        out.append(0x22)
+      case 0x5C:
+        out.append(0x5C)
+        out.append(0x5C)
+      case 0x0A:
+        out.append(0x5C)
+        out.append(UInt8(ascii: "n"))
+      case 0x0D:
+        out.append(0x5C)
+        out.append(UInt8(ascii: "r"))
+      case 0x09:
+        out.append(0x5C)
+        out.append(UInt8(ascii: "t"))
       case 0..<0x20:
         out.append(contentsOf: "\\u00".utf8)
         out.append(hex[Int(c >> 4)])

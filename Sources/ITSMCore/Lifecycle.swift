@@ -212,7 +212,9 @@ public enum IncidentLifecycle {
   }
 
   private static func refused(_ action: IncidentAction, _ incident: Incident) -> ITSMError {
-    .operationFailed("cannot \(action.verb) \(incident.id): it is \(incident.status.rawValue.replacingOccurrences(of: "_", with: " "))")
+    .operationFailed(
+      "cannot \(action.verb) \(incident.id): it is \(incident.status.rawValue.replacingOccurrences(of: "_", with: " "))"
+    )
   }
 }
 
@@ -258,7 +260,9 @@ public struct FieldAssignment: Sendable, Equatable {
     case "urgency": incident.setImpact(incident.impact, urgency: try level(v), matrix: matrix)
     case "priority":
       if v == nil || v == "matrix" || v == "auto" {
-        guard let derived = incident.matrixPriority else { throw bad("P1..P5 (no impact and urgency to derive it from)") }
+        guard let derived = incident.matrixPriority else {
+          throw bad("P1..P5 (no impact and urgency to derive it from)")
+        }
         incident.prioritySource = .matrix
         incident.priority = derived
       } else {
@@ -269,20 +273,32 @@ public struct FieldAssignment: Sendable, Equatable {
     case "team": incident.team = v
     case "assignee": incident.assignee = v
     case "tier":
-      guard let t = v.map({ SupportTier(parsing: $0) }) else { incident.tier = nil; return }
+      guard let t = v.map({ SupportTier(parsing: $0) }) else {
+        incident.tier = nil
+        return
+      }
       guard let t else { throw bad("L0, L1, L2 or L3") }
       incident.tier = t
     case "region": incident.region = v
     case "impact_type":
-      guard let t = v.map({ ImpactType(rawValue: $0) }) else { incident.impactType = nil; return }
+      guard let t = v.map({ ImpactType(rawValue: $0) }) else {
+        incident.impactType = nil
+        return
+      }
       guard let t else { throw bad(ImpactType.allCases.map(\.rawValue).joined(separator: ", ")) }
       incident.impactType = t
     case "users_affected":
-      guard let v else { incident.usersAffected = nil; return }
+      guard let v else {
+        incident.usersAffected = nil
+        return
+      }
       guard let n = Int(v), n >= 0 else { throw bad("a whole number of users, 0 or more") }
       incident.usersAffected = n
     case "detection":
-      guard let t = v.map({ DetectionSource(rawValue: $0) }) else { incident.detection = nil; return }
+      guard let t = v.map({ DetectionSource(rawValue: $0) }) else {
+        incident.detection = nil
+        return
+      }
       guard let t else { throw bad(DetectionSource.allCases.map(\.rawValue).joined(separator: ", ")) }
       incident.detection = t
     case "dedup_key": incident.dedupKey = v
@@ -290,7 +306,10 @@ public struct FieldAssignment: Sendable, Equatable {
     case "resolution": incident.resolution = v
     case "failure_mode": incident.failureMode = v
     case "started_at":
-      guard let v else { incident.startedAt = nil; return }
+      guard let v else {
+        incident.startedAt = nil
+        return
+      }
       guard let t = TimestampParser.parseAbsolute(v) else { throw bad("an RFC 3339 timestamp") }
       incident.startedAt = t
     default:

@@ -256,7 +256,9 @@ enum PolicySections {
       cells.append(
         try values.map { value in
           let text = try value.string()
-          guard let p = Priority(parsing: text) else { throw value.fail("unknown priority '\(text)' (expected P1..P5)") }
+          guard let p = Priority(parsing: text) else {
+            throw value.fail("unknown priority '\(text)' (expected P1..P5)")
+          }
           return p
         })
     }

@@ -2,16 +2,27 @@ import Foundation
 
 /// Incident priority, P1 (most urgent) to P5.
 public enum Priority: Int, CaseIterable, Sendable, Comparable, CustomStringConvertible {
-  case p1 = 1, p2, p3, p4, p5
+  case p1 = 1
+  case p2, p3, p4, p5
 
   /// Accepts `P1`..`P5` in any case.
   public init?(parsing text: String) {
     switch text {
-    case "P1": self = .p1; return
-    case "P2": self = .p2; return
-    case "P3": self = .p3; return
-    case "P4": self = .p4; return
-    case "P5": self = .p5; return
+    case "P1":
+      self = .p1
+      return
+    case "P2":
+      self = .p2
+      return
+    case "P3":
+      self = .p3
+      return
+    case "P4":
+      self = .p4
+      return
+    case "P5":
+      self = .p5
+      return
     default: break
     }
     let t = text.trimmingCharacters(in: .whitespaces).uppercased()

@@ -83,7 +83,8 @@ struct ColumnReader {
 
   func string(_ i: Int32) -> String? {
     guard let text = sqlite3_column_text(handle, i) else { return nil }
-    return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
+    return String(
+      decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
   }
 
   func time(_ i: Int32) -> Timestamp? { int(i).map(Timestamp.init(seconds:)) }

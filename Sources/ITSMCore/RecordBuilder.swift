@@ -41,7 +41,9 @@ struct JSONLineWriter: RecordBuilder {
   }
 
   private mutating func key(_ key: StaticString) {
-    out.append(contentsOf: first ? UnsafeRawBufferPointer(start: "\"", count: 1) : UnsafeRawBufferPointer(start: ",\"", count: 2))
+    out.append(
+      contentsOf: first ? UnsafeRawBufferPointer(start: "\"", count: 1) : UnsafeRawBufferPointer(start: ",\"", count: 2)
+    )
     first = false
     out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
     out.append(contentsOf: UnsafeRawBufferPointer(start: "\":", count: 2))

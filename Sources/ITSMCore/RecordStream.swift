@@ -70,18 +70,19 @@ public struct RecordStream {
   ) {
     var batch: [StreamItem<T>] = []
     batch.reserveCapacity(256)
+    func handOver() throws {
+      guard channel.send(batch) else { throw CancellationError() }
+      batch.removeAll(keepingCapacity: true)
+    }
     do {
-      try reader.forEachLine(beforeWaiting: {
-        if !batch.isEmpty {
-          guard channel.send(batch) else { throw CancellationError() }
-          batch.removeAll(keepingCapacity: true)
-        }
-      }) { number, line in
+      // Before the reader blocks on a slow pipe, hand over what it has, so alerts fed one at
+      // a time are not held back until a batch fills.
+      let flushBeforeWaiting = {
+        if !batch.isEmpty { try handOver() }
+      }
+      try reader.forEachLine(beforeWaiting: flushBeforeWaiting) { number, line in
         batch.append(item(number, line, decode: decode, limit: reader.maximumLineLength))
-        if batch.count == 256 {
-          guard channel.send(batch) else { throw CancellationError() }
-          batch.removeAll(keepingCapacity: true)
-        }
+        if batch.count == 256 { try handOver() }
       }
       if !batch.isEmpty { _ = channel.send(batch) }
       channel.finish(nil)
@@ -120,7 +121,8 @@ public struct RecordStream {
   static func hint(for line: UnsafeBufferPointer<UInt8>) -> String? {
     let trimmed = line.filter { $0 != 0x20 && $0 != 0x09 }
     guard trimmed.first == UInt8(ascii: "[") || trimmed == [UInt8(ascii: "{")] else { return nil }
-    return " (this looks like a JSON array or pretty-printed JSON; itsm reads JSON Lines, one object per line: try jq -c '.[]')"
+    return
+      " (this looks like a JSON array or pretty-printed JSON; itsm reads JSON Lines, one object per line: try jq -c '.[]')"
   }
 }
 
@@ -291,7 +293,8 @@ public struct FieldValue {
   public func timestamp() throws -> Timestamp? {
     guard let text = try string() else { return nil }
     guard let t = TimestampParser.parseAbsolute(text) else {
-      throw RecordRejection("'\(key)': unparseable timestamp '\(text)' (expected RFC 3339, such as 2026-11-01T09:30:00Z)")
+      throw RecordRejection(
+        "'\(key)': unparseable timestamp '\(text)' (expected RFC 3339, such as 2026-11-01T09:30:00Z)")
     }
     return t
   }

@@ -37,7 +37,9 @@ extension ITSMGen {
     @Option(help: "How many of the newest incidents are still open.") var open: Int = 25
 
     func validate() throws {
-      guard TimestampParser.parseAbsolute(end) != nil else { throw ValidationError("'--end' must be an RFC 3339 timestamp or a date") }
+      guard TimestampParser.parseAbsolute(end) != nil else {
+        throw ValidationError("'--end' must be an RFC 3339 timestamp or a date")
+      }
       if days < 1 { throw ValidationError("'--days' must be 1 or more") }
       if let count, count < 0 { throw ValidationError("'--count' must be 0 or more") }
       if open < 0 { throw ValidationError("'--open' must be 0 or more") }

@@ -18,7 +18,8 @@ extension ITSMIncident {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only events after this sequence number.") var afterSeq: Int64?
     @Option(help: "Only the events of this incident.") var incident: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Only events at or after this time.", valueName: "timestamp")) var since: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only events at or after this time.", valueName: "timestamp"))
+    var since: String?
     @Option(help: "Print at most this many.") var limit: Int?
 
     func run() throws {

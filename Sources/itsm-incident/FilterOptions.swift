@@ -5,14 +5,22 @@ import ITSMCore
 /// The filters `list` and `export` share.
 struct FilterOptions: ParsableArguments {
   @Flag(help: "Only open incidents (new, acknowledged, in_progress, on_hold).") var open = false
-  @Option(help: ArgumentHelp("Only these statuses, comma-separated.", valueName: "status,...")) var status: [String] = []
-  @Option(help: ArgumentHelp("Only these priorities, comma-separated.", valueName: "P1,...")) var priority: [String] = []
+  @Option(help: ArgumentHelp("Only these statuses, comma-separated.", valueName: "status,...")) var status: [String] =
+    []
+  @Option(help: ArgumentHelp("Only these priorities, comma-separated.", valueName: "P1,...")) var priority: [String] =
+    []
   @Option(help: ArgumentHelp("Only these services.", valueName: "service,...")) var service: [String] = []
   @Option(help: ArgumentHelp("Only these teams.", valueName: "team,...")) var team: [String] = []
   @Option(help: ArgumentHelp("Only these regions.", valueName: "region,...")) var region: [String] = []
-  @Option(parsing: .unconditional, help: ArgumentHelp("Opened at or after this time.", valueName: "timestamp")) var since: String?
-  @Option(parsing: .unconditional, help: ArgumentHelp("Opened before this time.", valueName: "timestamp")) var until: String?
-  @Option(parsing: .unconditional, help: ArgumentHelp("Sort by a field (\(IncidentSort.fields.keys.sorted().joined(separator: ", "))); field:desc reverses.", valueName: "field"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Opened at or after this time.", valueName: "timestamp"))
+  var since: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("Opened before this time.", valueName: "timestamp")) var until:
+    String?
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Sort by a field (\(IncidentSort.fields.keys.sorted().joined(separator: ", "))); field:desc reverses.",
+      valueName: "field"))
   var sort: String = "id"
   @Option(help: "Print at most this many.") var limit: Int?
 
@@ -25,7 +33,9 @@ struct FilterOptions: ParsableArguments {
       throw ValidationError("unknown priority '\(p)' (expected P1..P5)")
     }
     if let limit, limit < 0 { throw ValidationError("'--limit' must be 0 or more") }
-    do { _ = try IncidentSort(parsing: sort) } catch let error as ITSMError { throw ValidationError(error.messages.joined()) }
+    do { _ = try IncidentSort(parsing: sort) } catch let error as ITSMError {
+      throw ValidationError(error.messages.joined())
+    }
   }
 
   func filter(now: Timestamp) throws -> IncidentFilter {

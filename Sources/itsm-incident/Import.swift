@@ -49,7 +49,8 @@ extension ITSMIncident {
         if input.skipInvalid { Messages.writeError("\(summary.changed) written, \(summary.rejected) rejected") }
         session.messages.info(
           "\(reader.sourceName): \(summary.read) read, \(summary.created) created, \(summary.updated) updated, "
-            + "\(summary.unchanged) unchanged; \(summary.changed) changed\(dryRun.dryRun ? " (dry run: nothing was written)" : "")")
+            + "\(summary.unchanged) unchanged; \(summary.changed) changed\(dryRun.dryRun ? " (dry run: nothing was written)" : "")"
+        )
         try session.printer.print(summary.record)
         try session.printer.finish()
       }

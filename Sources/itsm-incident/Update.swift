@@ -19,7 +19,8 @@ extension ITSMIncident {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var dryRun: DryRunOption
     @Argument(help: "The incident id.") var id: String
-    @Option(name: .customLong("set"), help: ArgumentHelp("A change, field=value; repeat for more.", valueName: "field=value"))
+    @Option(
+      name: .customLong("set"), help: ArgumentHelp("A change, field=value; repeat for more.", valueName: "field=value"))
     var assignments: [String] = []
 
     func validate() throws {

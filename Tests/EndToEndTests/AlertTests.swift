@@ -30,15 +30,19 @@ struct AlertTests {
     let s = try Sandbox()
     let policy = try s.write("p.yaml", "alerts:\n  resolve_incidents: false\n")
     _ = try s.incident(["alert", "--policy", policy], stdin: alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n")
-    let r = try s.incident(["alert", "--policy", policy], stdin: alert("q", "resolved", at: "2026-11-01T09:30:00Z") + "\n")
+    let r = try s.incident(
+      ["alert", "--policy", policy], stdin: alert("q", "resolved", at: "2026-11-01T09:30:00Z") + "\n")
     #expect(r.records.first?["status"] as? String == "new")
   }
 
   @Test func unknownSeverityAndUnmatchedResolutions() throws {
     let s = try Sandbox()
-    var r = try s.incident(["alert"], stdin: #"{"dedup_key":"x","title":"t","service":"s","severity":"apocalyptic"}"# + "\n")
+    var r = try s.incident(
+      ["alert"], stdin: #"{"dedup_key":"x","title":"t","service":"s","severity":"apocalyptic"}"# + "\n")
     #expect(r.status == 65)
-    #expect(r.stderr.contains("unknown severity 'apocalyptic' (the policy maps: critical, error, info, major, minor, warning)"))
+    #expect(
+      r.stderr.contains(
+        "unknown severity 'apocalyptic' (the policy maps: critical, error, info, major, minor, warning)"))
     r = try s.incident(["alert"], stdin: alert("nobody", "resolved", at: "2026-11-01T09:00:00Z") + "\n")
     #expect(r.status == 0)
     #expect(r.stdout == "")
@@ -67,7 +71,8 @@ struct AlertTests {
 
   @Test func badAlertWritesNothing() throws {
     let s = try Sandbox()
-    let stream = alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n" + #"{"dedup_key":"x","status":"burning"}"# + "\n"
+    let stream =
+      alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n" + #"{"dedup_key":"x","status":"burning"}"# + "\n"
     let r = try s.incident(["alert"], stdin: stream)
     #expect(r.status == 65)
     #expect(r.stderr.contains("<stdin>:2: unknown status 'burning' (expected firing or resolved)"))

@@ -6,7 +6,9 @@ struct FailureTests {
   @Test func unwritableDatabaseFolderExits74() throws {
     let s = try Sandbox()
     try s.write("plainfile", "not a folder")
-    let r = try s.incident(["open", "--title", "t", "--service", "s", "--priority", "P3", "--db", s.path("plainfile/itsm.db")])
+    let r = try s.incident([
+      "open", "--title", "t", "--service", "s", "--priority", "P3", "--db", s.path("plainfile/itsm.db"),
+    ])
     #expect(r.status == 74)
     #expect(r.stdout == "")
     #expect(r.stderr.contains("plainfile"))
@@ -49,7 +51,11 @@ struct FailureTests {
     _ = try s.open()
     _ = try s.run(
       "/usr/bin/python3",
-      ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO grdb_migrations VALUES ('v99-future')\"); c.commit()", s.database])
+      [
+        "-c",
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO grdb_migrations VALUES ('v99-future')\"); c.commit()",
+        s.database,
+      ])
     let before = try s.snapshot()
     let r = try s.incident(["list"])
     #expect(r.status == 78)
@@ -69,7 +75,8 @@ struct FailureTests {
     for round in 1...5 {
       let id = try s.open("race \(round)")
       let r = try s.shell(
-        "itsm-incident ack \(id) --now 2026-11-01T09:05:00Z >/dev/null & itsm-incident ack \(id) --now 2026-11-01T09:05:00Z >/dev/null & wait")
+        "itsm-incident ack \(id) --now 2026-11-01T09:05:00Z >/dev/null & itsm-incident ack \(id) --now 2026-11-01T09:05:00Z >/dev/null & wait"
+      )
       #expect(r.status == 0)
       let acks = try s.incident(["events", "--incident", id]).records.filter { $0["type"] as? String == "acknowledged" }
       #expect(acks.count == 1)

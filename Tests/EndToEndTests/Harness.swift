@@ -27,7 +27,8 @@ final class Sandbox {
       url.deleteLastPathComponent()
       if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("itsm-incident").path) { return url }
     }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug")
   }()
 
@@ -59,9 +60,11 @@ final class Sandbox {
   }
 
   /// Runs `tool args...` with `stdin`, waiting for it to end.
-  func run(_ tool: String, _ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult {
+  func run(_ tool: String, _ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult
+  {
     let process = Process()
-    process.executableURL = tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : Sandbox.binaries.appendingPathComponent(tool)
+    process.executableURL =
+      tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : Sandbox.binaries.appendingPathComponent(tool)
     process.arguments = arguments
     process.environment = environment.merging(env) { $1 }
     process.currentDirectoryURL = folder
@@ -123,10 +126,14 @@ final class Sandbox {
 
 extension Sandbox {
   /// Opens an incident at a fixed time and returns its id.
-  func open(_ title: String = "Mail delayed", service: String = "mail", at now: String = "2026-11-01T09:00:00Z", extra: [String] = [])
+  func open(
+    _ title: String = "Mail delayed", service: String = "mail", at now: String = "2026-11-01T09:00:00Z",
+    extra: [String] = []
+  )
     throws -> String
   {
-    let result = try incident(["open", "--title", title, "--service", service, "--impact", "2", "--urgency", "2", "--now", now] + extra)
+    let result = try incident(
+      ["open", "--title", title, "--service", service, "--impact", "2", "--urgency", "2", "--now", now] + extra)
     #expect(result.status == 0, "open failed: \(result.stderr)")
     return result.records.first?["id"] as? String ?? ""
   }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite("itsm-incident import and export, end to end")
 struct ImportTests {
-  static let good = #"{"id":"X-1","title":"VPN down","service":"vpn","priority":"P2","opened_at":"2026-10-01T08:00:00+02:00","acknowledged_at":"2026-10-01T06:10:00Z","resolved_at":"2026-10-01T07:00:00Z","root_cause":"cert","resolution":"renewed","ticket_url":"https://x/1"}"#
+  static let good =
+    #"{"id":"X-1","title":"VPN down","service":"vpn","priority":"P2","opened_at":"2026-10-01T08:00:00+02:00","acknowledged_at":"2026-10-01T06:10:00Z","resolved_at":"2026-10-01T07:00:00Z","root_cause":"cert","resolution":"renewed","ticket_url":"https://x/1"}"#
 
   @Test func importKeepsHistorySynthesizesTimelineAndIsIdempotent() throws {
     let s = try Sandbox()
@@ -54,7 +55,10 @@ struct ImportTests {
     (#"{"title":"t","service":"s","impact":4,"urgency":1}"#, "'impact' must be 1 to 3, got 4"),
     (#"{"title":"t","service":"s","priority":"P9"}"#, "unknown priority 'P9' (expected P1..P5)"),
     (#"{"id":"A","title":"t","service":"s","priority":"P2","status":"done"}"#, "unknown status 'done'"),
-    (#"{"title":"t","service":"s","priority":"P2","opened_at":"2026-13-01"}"#, "'opened_at': unparseable timestamp '2026-13-01'"),
+    (
+      #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-13-01"}"#,
+      "'opened_at': unparseable timestamp '2026-13-01'"
+    ),
     (
       #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-02T00:00:00Z","resolved_at":"2026-11-01T00:00:00Z"}"#,
       "resolved_at (2026-11-01T00:00:00Z) is before opened_at (2026-11-02T00:00:00Z)"
@@ -88,7 +92,8 @@ struct ImportTests {
 
   @Test func tenMegabyteLineIsHandled() throws {
     let s = try Sandbox()
-    let huge = #"{"id":"BIG","title":"t","service":"s","priority":"P2","note":""# + String(repeating: "x", count: 10 << 20)
+    let huge =
+      #"{"id":"BIG","title":"t","service":"s","priority":"P2","note":""# + String(repeating: "x", count: 10 << 20)
     let file = try s.write("big.jsonl", Self.good + "\n" + huge + "\n")
     _ = try s.open()
     let before = try s.snapshot()
@@ -169,7 +174,9 @@ struct ImportTests {
   @Test func updatedIncidentsSurviveExportAndImport() throws {
     let s = try Sandbox()
     let id = try s.open()
-    _ = try s.incident(["update", id, "--set", "priority=P1", "--set", "tags.customer=acme", "--now", "2026-11-01T09:01:00Z"])
+    _ = try s.incident([
+      "update", id, "--set", "priority=P1", "--set", "tags.customer=acme", "--now", "2026-11-01T09:01:00Z",
+    ])
     _ = try s.incident(["resolve", id, "--now", "2026-11-01T09:30:00Z"])
     _ = try s.incident(["reopen", id, "--reason", "again", "--now", "2026-11-01T10:00:00Z"])
     _ = try s.incident(["resolve", id, "--now", "2026-11-01T11:00:00Z"])

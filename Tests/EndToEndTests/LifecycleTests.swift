@@ -30,7 +30,9 @@ struct LifecycleTests {
     #expect(r.stderr.contains("missing a root cause (--root-cause) and resolution notes (--resolution)"))
     #expect(try s.snapshot() == before)
 
-    r = try s.incident(["close", id, "--root-cause", "queue full", "--resolution", "raised limit", "--now", "2026-11-01T11:00:00Z"])
+    r = try s.incident([
+      "close", id, "--root-cause", "queue full", "--resolution", "raised limit", "--now", "2026-11-01T11:00:00Z",
+    ])
     #expect(r.status == 0)
     #expect(r.records.first?["status"] as? String == "closed")
 
@@ -122,7 +124,9 @@ struct LifecycleTests {
 
   @Test func updateKeepsImpactAndUrgencyTogether() throws {
     let s = try Sandbox()
-    let r0 = try s.incident(["open", "--title", "t", "--service", "s", "--priority", "P2", "--now", "2026-11-01T09:00:00Z"])
+    let r0 = try s.incident([
+      "open", "--title", "t", "--service", "s", "--priority", "P2", "--now", "2026-11-01T09:00:00Z",
+    ])
     let id = r0.records.first?["id"] as? String ?? ""
     let before = try s.snapshot()
     var r = try s.incident(["update", id, "--set", "impact=1", "--now", "2026-11-01T09:05:00Z"])
@@ -160,7 +164,8 @@ struct LifecycleTests {
 
   @Test func ackRecordsAMissingAcknowledgementOfImportedWork() throws {
     let s = try Sandbox()
-    let line = #"{"id":"OLD-1","title":"t","service":"s","priority":"P3","status":"in_progress","opened_at":"2026-10-01T00:00:00Z"}"#
+    let line =
+      #"{"id":"OLD-1","title":"t","service":"s","priority":"P3","status":"in_progress","opened_at":"2026-10-01T00:00:00Z"}"#
     _ = try s.incident(["import"], stdin: line + "\n")
     let r = try s.incident(["ack", "OLD-1", "--now", "2026-11-01T00:00:00Z"])
     #expect(r.records.first?["acknowledged_at"] as? String == "2026-11-01T00:00:00Z")
@@ -198,7 +203,8 @@ struct LifecycleTests {
     let s = try Sandbox()
     let db = s.path("fresh/new.db")
     let r = try s.shell(
-      "for i in 1 2 3 4; do itsm-incident open --title t$i --service s --priority P3 --db \(db) >/dev/null & done; wait")
+      "for i in 1 2 3 4; do itsm-incident open --title t$i --service s --priority P3 --db \(db) >/dev/null & done; wait"
+    )
     #expect(r.status == 0)
     #expect(r.stderr == "")
     #expect(try s.incident(["list", "--db", db]).records.count == 4)

@@ -14,9 +14,11 @@ struct DatabaseTests {
   @Test func eventsAreAppendOnly() throws {
     let database = try temporaryDatabase()
     try database.write { db in
-      var i = Incident(id: "INC-1", title: "t", service: "s", priority: .p2, prioritySource: .manual, openedAt: Timestamp(seconds: 0))
+      var i = Incident(
+        id: "INC-1", title: "t", service: "s", priority: .p2, prioritySource: .manual, openedAt: Timestamp(seconds: 0))
       try IncidentStore(db, policy: Policy()).insert(
-        &i, events: [EventDraft(type: "opened", at: Timestamp(seconds: 0))], context: ChangeContext(actor: "a", source: "test"))
+        &i, events: [EventDraft(type: "opened", at: Timestamp(seconds: 0))],
+        context: ChangeContext(actor: "a", source: "test"))
     }
     #expect(throws: ITSMError.self) { try database.write { try $0.execute(sql: "UPDATE events SET type = 'x'") } }
     #expect(throws: ITSMError.self) { try database.write { try $0.execute(sql: "DELETE FROM events") } }
@@ -33,7 +35,8 @@ struct DatabaseTests {
     let database = try temporaryDatabase()
     let id = try database.write { db -> String in
       let store = IncidentStore(db, policy: Policy())
-      var i = Incident(id: "INC-1", title: "t", service: "s", priority: .p2, prioritySource: .manual, openedAt: Timestamp(seconds: 0))
+      var i = Incident(
+        id: "INC-1", title: "t", service: "s", priority: .p2, prioritySource: .manual, openedAt: Timestamp(seconds: 0))
       try store.insert(&i, events: [], context: ChangeContext(actor: "a", source: "test"))
       return try store.nextID()
     }
@@ -43,7 +46,9 @@ struct DatabaseTests {
   @Test func openIncidentQueryUsesThePartialIndex() throws {
     let database = try temporaryDatabase()
     let plan = try database.read { db in
-      try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE \(Schema.openCondition)").map { $0["detail"] as String }
+      try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE \(Schema.openCondition)").map {
+        $0["detail"] as String
+      }
     }
     #expect(plan.joined().contains("incidents_open"))
   }

@@ -8,7 +8,9 @@ struct DomainTests {
     let expected: [[String]] = [["P1", "P2", "P3"], ["P2", "P3", "P4"], ["P3", "P4", "P5"]]
     for impact in 1...3 {
       for urgency in 1...3 {
-        #expect(PriorityMatrix.itil.priority(impact: impact, urgency: urgency).description == expected[impact - 1][urgency - 1])
+        #expect(
+          PriorityMatrix.itil.priority(impact: impact, urgency: urgency).description
+            == expected[impact - 1][urgency - 1])
       }
     }
   }
@@ -26,7 +28,8 @@ struct DomainTests {
   @Test func allowedPath() throws {
     var i = incident()
     for (action, status) in [
-      (IncidentAction.acknowledge, IncidentStatus.acknowledged), (.assign(assignee: "a", team: nil, tier: nil), .inProgress),
+      (IncidentAction.acknowledge, IncidentStatus.acknowledged),
+      (.assign(assignee: "a", team: nil, tier: nil), .inProgress),
       (.hold(reason: "r"), .onHold), (.resume, .inProgress), (.resolve(rootCause: "c", resolution: "r"), .resolved),
       (.close(rootCause: nil, resolution: nil), .closed), (.reopen(reason: "again"), .inProgress),
     ] {
@@ -44,8 +47,13 @@ struct DomainTests {
   func closedStatesRefuseWork(status: IncidentStatus) {
     var i = incident()
     i.status = status
-    for action in [IncidentAction.acknowledge, .hold(reason: "x"), .cancel(reason: "x"), .assign(assignee: "a", team: nil, tier: nil)] {
-      #expect(throws: ITSMError.self) { try IncidentLifecycle.apply(action, to: i, at: Timestamp(seconds: 2000), policy: policy) }
+    for action in [
+      IncidentAction.acknowledge, .hold(reason: "x"), .cancel(reason: "x"),
+      .assign(assignee: "a", team: nil, tier: nil),
+    ] {
+      #expect(throws: ITSMError.self) {
+        try IncidentLifecycle.apply(action, to: i, at: Timestamp(seconds: 2000), policy: policy)
+      }
     }
   }
 
@@ -54,7 +62,8 @@ struct DomainTests {
     i.status = .resolved
     i.resolvedAt = Timestamp(seconds: 1500)
     #expect(throws: ITSMError.self) {
-      try IncidentLifecycle.apply(.close(rootCause: "c", resolution: nil), to: i, at: Timestamp(seconds: 2000), policy: policy)
+      try IncidentLifecycle.apply(
+        .close(rootCause: "c", resolution: nil), to: i, at: Timestamp(seconds: 2000), policy: policy)
     }
     var lenient = Policy()
     lenient.closure.requireResolution = false

@@ -17,7 +17,8 @@ struct JSONTests {
 
   @Test(arguments: [
     ("{", "unexpected end of input"), ("{\"a\":1,}", "expected a quoted key"), ("[1 2]", "expected ',' or ']'"),
-    ("01", "unexpected data after the JSON value"), ("\"\\x\"", "invalid escape"), ("\"\\ud800\"", "unpaired surrogate"),
+    ("01", "unexpected data after the JSON value"), ("\"\\x\"", "invalid escape"),
+    ("\"\\ud800\"", "unpaired surrogate"),
     ("nul", "unexpected end of input"), ("1e999", "number out of range"), ("\"a\tb\"", "control character"),
   ])
   func rejectsMalformedJSON(text: String, message: String) {

@@ -26,7 +26,8 @@ struct LineReaderTests {
 
   @Test func overlongLinesAreReportedAndSkippedInBoundedMemory() throws {
     let long = String(repeating: "x", count: 3 << 20)
-    #expect(try lines(Array("ok\n\(long)\nafter\n".utf8), maximum: 1 << 20) == ["1:ok", "2:too long \(3 << 20)", "3:after"])
+    #expect(
+      try lines(Array("ok\n\(long)\nafter\n".utf8), maximum: 1 << 20) == ["1:ok", "2:too long \(3 << 20)", "3:after"])
   }
 
   @Test func overlongLastLineWithoutNewlineIsReported() throws {

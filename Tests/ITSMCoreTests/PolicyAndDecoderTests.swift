@@ -51,7 +51,9 @@ struct PolicyAndDecoderTests {
   }
 
   @Test func decoderDerivesStatusPriorityAndId() throws {
-    let i = try decode(#"{"title":"t","service":"s","impact":1,"urgency":2,"opened_at":"2026-11-01T00:00:00Z","closed_at":"2026-11-02T00:00:00Z","resolved_at":"2026-11-01T05:00:00Z","foo":1}"#)
+    let i = try decode(
+      #"{"title":"t","service":"s","impact":1,"urgency":2,"opened_at":"2026-11-01T00:00:00Z","closed_at":"2026-11-02T00:00:00Z","resolved_at":"2026-11-01T05:00:00Z","foo":1}"#
+    )
     #expect(i.status == .closed)
     #expect(i.priority == .p2)
     #expect(i.prioritySource == .matrix)
@@ -64,9 +66,13 @@ struct PolicyAndDecoderTests {
   }
 
   @Test func decoderRefusesInconsistentStatus() {
-    #expect(throws: RecordRejection.self) { try decode(#"{"id":"A","title":"t","service":"s","priority":"P2","status":"closed"}"#) }
     #expect(throws: RecordRejection.self) {
-      try decode(#"{"title":"t","service":"s","priority":"P2","status":"new","resolved_at":"2026-11-01T00:00:00Z","opened_at":"2026-10-01"}"#)
+      try decode(#"{"id":"A","title":"t","service":"s","priority":"P2","status":"closed"}"#)
+    }
+    #expect(throws: RecordRejection.self) {
+      try decode(
+        #"{"title":"t","service":"s","priority":"P2","status":"new","resolved_at":"2026-11-01T00:00:00Z","opened_at":"2026-10-01"}"#
+      )
     }
     #expect(throws: RecordRejection.self) { try decode(#"{"id":"A","title":"t","service":"s","impact":1}"#) }
     #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","priority":"P3"}"#) }

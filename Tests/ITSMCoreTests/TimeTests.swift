@@ -13,7 +13,10 @@ struct TimeTests {
     #expect(TimestampParser.parseAbsolute("1969-12-31T23:59:59Z")?.seconds == -1)
   }
 
-  @Test(arguments: ["2026-13-01", "2026-02-30", "2025-02-29", "2026-11-01T25:00:00Z", "2026-11-01T09:30:00", "yesterday", "", "2026-11-01T09:30:00+0100"])
+  @Test(arguments: [
+    "2026-13-01", "2026-02-30", "2025-02-29", "2026-11-01T25:00:00Z", "2026-11-01T09:30:00", "yesterday", "",
+    "2026-11-01T09:30:00+0100",
+  ])
   func malformedTimestampsAreRefused(text: String) {
     #expect(TimestampParser.parseAbsolute(text) == nil)
   }
