@@ -88,7 +88,7 @@ public struct Messages {
 /// One column of a table, CSV or Markdown view of records.
 public struct Column: Sendable {
   public enum Style: Sendable {
-    case text, time, minutes
+    case text, time, minutes, percent
     case wrap(Int)
   }
   public var header: String
@@ -174,6 +174,13 @@ public final class RecordPrinter {
     key.hasSuffix("_at") ? .time : key.hasSuffix("_min") && !userMinutes.contains(key) ? .minutes : .text
   }
 
+  /// The value at `key`; `group.priority` reads into the nested `group` object.
+  static func value(_ record: JSONObject, _ key: String) -> JSONValue? {
+    if let direct = record[key] { return direct }
+    guard let dot = key.firstIndex(of: "."), case .object(let inner)? = record[String(key[..<dot])] else { return nil }
+    return value(inner, String(key[key.index(after: dot)...]))
+  }
+
   static func cell(_ value: JSONValue?, style: Column.Style, forTable: Bool) -> String {
     guard let value else { return "" }
     switch (value, style) {
@@ -184,6 +191,7 @@ public final class RecordPrinter {
       return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
     case (.double(let d), .minutes) where forTable: return DurationValue(seconds: Int64((d * 60).rounded())).description
     case (.int(let i), .minutes) where forTable: return DurationValue(seconds: i * 60).description
+    case (.double(let d), .percent) where forTable: return String(format: "%.1f%%", d * 100)
     case (.string(let s), .wrap(let width)) where forTable && s.count > width:
       return String(s.prefix(width - 1)) + "…"
     case (.string(let s), _): return forTable ? s.replacingOccurrences(of: "\n", with: " ") : s
@@ -196,7 +204,9 @@ public final class RecordPrinter {
 
   private func renderTable(_ records: [JSONObject], columns: [Column]) -> String {
     let markdown = format == .markdown
-    let rows = records.map { r in columns.map { RecordPrinter.cell(r[$0.key], style: $0.style, forTable: true) } }
+    let rows = records.map { r in
+      columns.map { RecordPrinter.cell(RecordPrinter.value(r, $0.key), style: $0.style, forTable: true) }
+    }
     if records.count == 1 && !markdown {
       let all = records[0].fields.filter { $0.key != "kind" }.map { field in
         (field.key, RecordPrinter.cell(field.value, style: RecordPrinter.style(forKey: field.key), forTable: true))
@@ -230,7 +240,9 @@ public final class RecordPrinter {
       try output.append(cols.map { RecordPrinter.csvField($0.key) }.joined(separator: ",") + "\r\n")
       csvKind = kind
     }
-    let cells = cols.map { RecordPrinter.csvField(RecordPrinter.cell(record[$0.key], style: .text, forTable: false)) }
+    let cells = cols.map {
+      RecordPrinter.csvField(RecordPrinter.cell(RecordPrinter.value(record, $0.key), style: .text, forTable: false))
+    }
     try output.append(cells.joined(separator: ",") + "\r\n")
   }
 

@@ -139,9 +139,12 @@ public struct DemoData {
     let impact = r.chance(0.15 + tierBoost) ? 1 : r.chance(0.55) ? 2 : 3
     let urgency = r.chance(0.2 + tierBoost / 2) ? 1 : r.chance(0.5) ? 2 : 3
     let priority = PriorityMatrix.itil.priority(impact: impact, urgency: urgency)
+    // A quarter of the incidents come back from one known problem of their service; the rest
+    // have causes of their own.
     let cause =
-      r.chance(0.6)
-      ? DemoData.causes[(number * 7 + service.name.count) % 4 + service.name.count % 8] : r.pick(DemoData.causes)
+      r.chance(0.25)
+      ? DemoData.causes[service.name.count % DemoData.causes.count] + " (known problem)"
+      : r.pick(DemoData.causes) + " #\(1 + r.next() % 400)"
     var o = JSONObject()
     o.add("id", .string("INC-\(number)"))
     o.add("title", .string("\(service.name) \(r.pick(DemoData.symptoms))"))
@@ -154,7 +157,7 @@ public struct DemoData {
     o.add(
       "impact_type",
       .string((service.name == "crm" ? ImpactType.crm : r.chance(0.6) ? .production : r.pick(impactTypes)).rawValue))
-    let usersMedian = [0, 400.0, 80, 8, 2, 1][priority.rawValue]
+    let usersMedian = [0, 300.0, 60, 3, 1, 1][priority.rawValue]
     o.add("users_affected", .int(Int64(r.logNormal(median: usersMedian, sigma: 0.9).rounded() + 1)))
     let detection: DetectionSource =
       r.chance(0.45) ? .monitoringAlert : r.chance(0.4) ? .userReport : r.pick(DetectionSource.allCases)

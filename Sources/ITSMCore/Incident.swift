@@ -113,14 +113,17 @@ public struct Incident: Equatable, Sendable {
   /// opened) to resolution. Nil until resolved or when the number of users is unknown.
   public var productivityLossMinutes: Double? {
     guard let users = usersAffected, let end = resolvedAt else { return nil }
-    let start = startedAt ?? openedAt
-    return Double(users) * max(0, end.minutes(since: start))
+    return Incident.productivityLoss(users: users, from: startedAt ?? openedAt, to: end)
   }
 
   /// Lost hours priced at the policy's hourly cost for the service.
   public func financialImpact(policy: Policy) -> Double? {
-    guard let loss = productivityLossMinutes else { return nil }
-    return ((loss / 60) * policy.hourlyCost(for: service) * 100).rounded() / 100
+    productivityLossMinutes.map { policy.cost(ofLostMinutes: $0, service: service) }
+  }
+
+  /// User-minutes lost: users x minutes of impact.
+  public static func productivityLoss(users: Int, from start: Timestamp, to end: Timestamp) -> Double {
+    Double(users) * max(0, end.minutes(since: start))
   }
 
   /// Sets impact and urgency, and the priority with them unless it was set by hand.

@@ -215,6 +215,45 @@ public struct IncidentStore {
     try RawStatement(boundStatement: statement).forEachRow { try body(try Incident(columns: $0)) }
   }
 
+  /// The facts the metrics need, for incidents opened in [since, until), oldest first, read
+  /// with a narrow query (no full incident records). With `firstHumanAction`, also the first
+  /// action a person took after opening, from the event log.
+  public func forEachFacts(
+    since: Timestamp?, until: Timestamp?, firstHumanAction: Bool, _ body: (IncidentFacts) throws -> Void
+  ) throws {
+    let human =
+      firstHumanAction
+      ? "(SELECT min(at) FROM events e WHERE e.entity_num = i.num AND e.entity = 'incident' AND e.source = 'cli' AND e.type <> 'opened')"
+      : "NULL"
+    let sql = """
+      SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
+        reopen_count, root_cause, users_affected, resolved_at, \(human)
+      FROM incidents i WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at
+      """
+    var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(since?.seconds ?? Int64.min)
+    statement.bind(until?.seconds ?? Int64.max)
+    try statement.forEachRow { c in
+      guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return }
+      var facts = IncidentFacts(priority: priority, service: c.string(1) ?? "", openedAt: opened)
+      facts.team = c.string(2)
+      facts.region = c.string(3)
+      facts.tier = c.string(4).flatMap(SupportTier.init(rawValue:))
+      facts.startedAt = c.time(6)
+      facts.acknowledgedAt = c.time(7)
+      facts.firstResolvedAt = c.time(8)
+      facts.reopenCount = Int(c.int(9) ?? 0)
+      facts.rootCause = c.string(10)
+      if let users = c.int(11), let resolved = c.time(12) {
+        let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
+        facts.productivityLossMinutes = loss
+        facts.financialImpact = policy.cost(ofLostMinutes: loss, service: facts.service)
+      }
+      facts.firstHumanActionAt = c.time(13)
+      try body(facts)
+    }
+  }
+
   public func forEachEvent(_ filter: EventFilter, _ body: (Event) throws -> Void) throws {
     var clauses: [String] = []
     var arguments: [DatabaseValueConvertible?] = []

@@ -62,6 +62,11 @@ public struct Policy: Equatable, Sendable {
 
   public init() {}
 
+  /// Lost user-minutes priced at the service's hourly cost, to the cent.
+  public func cost(ofLostMinutes minutes: Double, service: String) -> Double {
+    ((minutes / 60) * hourlyCost(for: service) * 100).rounded() / 100
+  }
+
   /// The hourly cost of lost productivity for a service.
   public func hourlyCost(for service: String) -> Double {
     services[service]?.hourlyCost ?? hourlyCost

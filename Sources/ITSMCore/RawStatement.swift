@@ -5,6 +5,8 @@ import GRDBSQLite
 /// export, listing) would otherwise spend most of their time boxing each value; everything
 /// else goes through GRDB as usual.
 struct RawStatement {
+  /// Held so that GRDB does not finalize the statement while this one uses its handle.
+  private let statement: Statement
   let handle: OpaquePointer
   private var index: Int32 = 1
   /// The first failed bind, reported by `execute` (binds themselves do not throw).
@@ -12,13 +14,17 @@ struct RawStatement {
   private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
   init(_ statement: Statement) {
+    self.statement = statement
     handle = statement.sqliteStatement
     sqlite3_reset(handle)
     sqlite3_clear_bindings(handle)
   }
 
   /// Wraps a statement whose arguments GRDB has already bound.
-  init(boundStatement statement: Statement) { handle = statement.sqliteStatement }
+  init(boundStatement statement: Statement) {
+    self.statement = statement
+    handle = statement.sqliteStatement
+  }
 
   private mutating func check(_ code: Int32) {
     if code != SQLITE_OK && bindFailure == SQLITE_OK { bindFailure = code }

@@ -1,0 +1,259 @@
+import Foundation
+
+/// Which time-to-restore an MTTR figure measures; every report names it, since "MTTR" alone
+/// is ambiguous.
+public enum MTTRVariant: String, CaseIterable, Sendable {
+  /// Opened to first resolution.
+  case resolve
+  /// Impact start (else opened) to first resolution.
+  case restore
+  /// Opened to the first human action on the incident.
+  case respond
+}
+
+/// A dimension that `itsm-report metrics` can group by.
+public enum MetricDimension: String, CaseIterable, Sendable {
+  case priority, service, team, region, tier, week, month
+
+  /// The group value of an incident: ISO week (`2026-W44`) and month (`2026-10`) of opening.
+  /// Nil when the incident has no value for it (printed as null).
+  func value(of facts: IncidentFacts) -> String? {
+    switch self {
+    case .priority: return facts.priority.description
+    case .service: return facts.service
+    case .team: return facts.team
+    case .region: return facts.region
+    case .tier: return facts.tier?.rawValue
+    case .week: return MetricDimension.isoWeek(facts.openedAt)
+    case .month: return String(facts.openedAt.rfc3339.prefix(7))
+    }
+  }
+
+  static func isoWeek(_ t: Timestamp) -> String {
+    let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
+    let weekday = ((days + 3) % 7 + 7) % 7  // 0 = Monday (1970-01-01 was a Thursday)
+    let thursday = days - weekday + 3
+    let (year, _, _) = CivilDate.fromDays(thursday)
+    let week = (thursday - CivilDate.toDays(year, 1, 1)) / 7 + 1
+    return String(format: "%04d-W%02d", Int(year), Int(week))
+  }
+}
+
+/// What the metrics need of one incident, read from the database or from a record.
+public struct IncidentFacts: Sendable {
+  public var priority: Priority
+  public var service: String
+  public var team: String?
+  public var region: String?
+  public var tier: SupportTier?
+  public var openedAt: Timestamp
+  public var startedAt: Timestamp?
+  public var acknowledgedAt: Timestamp?
+  public var firstResolvedAt: Timestamp?
+  /// The first action by a person after opening, for the `respond` variant.
+  public var firstHumanActionAt: Timestamp?
+  public var reopenCount: Int
+  public var rootCause: String?
+  public var productivityLossMinutes: Double?
+  public var financialImpact: Double?
+
+  public init(
+    priority: Priority, service: String, openedAt: Timestamp
+  ) {
+    self.priority = priority
+    self.service = service
+    self.openedAt = openedAt
+    self.reopenCount = 0
+  }
+
+  public init(_ incident: Incident, policy: Policy) {
+    priority = incident.priority
+    service = incident.service
+    team = incident.team
+    region = incident.region
+    tier = incident.tier
+    openedAt = incident.openedAt
+    startedAt = incident.startedAt
+    acknowledgedAt = incident.acknowledgedAt
+    firstResolvedAt = incident.firstResolvedAt
+    reopenCount = incident.reopenCount
+    rootCause = incident.rootCause
+    productivityLossMinutes = incident.productivityLossMinutes
+    financialImpact = incident.financialImpact(policy: policy)
+  }
+}
+
+/// Computes the operational metrics of REFERENCE.md over the incidents opened in a window,
+/// per group. Pure: feed it facts, ask for records.
+public struct MetricsCalculator {
+  public let since: Timestamp?
+  public let until: Timestamp?
+  public let dimensions: [MetricDimension]
+  public let variant: MTTRVariant
+  /// How far back an earlier incident makes one a repeat.
+  public var repeatWindow = DurationValue(seconds: 30 * 86_400)
+
+  private var groupIndex: [[String?]: Int] = [:]
+  private var keys: [[String?]] = []
+  private var groups: [Accumulator] = []
+  /// Openings per service and normalized root cause, with the group they count in (-1: before
+  /// the window). Repeats are found at the end, so input need not be sorted.
+  private var causes: [String: [(Timestamp, Int)]] = [:]
+
+  public init(since: Timestamp?, until: Timestamp?, dimensions: [MetricDimension], variant: MTTRVariant) {
+    self.since = since
+    self.until = until
+    self.dimensions = dimensions
+    self.variant = variant
+  }
+
+  /// Adds one incident. Incidents opened in the repeat window before `since` count only as
+  /// earlier occurrences of a cause.
+  public mutating func add(_ facts: IncidentFacts) {
+    let inWindow = (since.map { facts.openedAt >= $0 } ?? true) && (until.map { facts.openedAt < $0 } ?? true)
+    var index = -1
+    if inWindow {
+      let key = dimensions.map { $0.value(of: facts) }
+      if let existing = groupIndex[key] {
+        index = existing
+      } else {
+        index = groups.count
+        groupIndex[key] = index
+        keys.append(key)
+        groups.append(Accumulator())
+      }
+      groups[index].add(facts, variant: variant)
+    }
+    if let cause = facts.rootCause.flatMap(MetricsCalculator.normalizedCause) {
+      causes[facts.service + "\u{1F}" + cause, default: []].append((facts.openedAt, index))
+    }
+  }
+
+  /// A root cause as repeats compare it: trimmed and lower-cased; nil when blank. (Foundation's
+  /// trimming costs more than all the rest of the metrics together, hence the scalar walk.)
+  static func normalizedCause(_ text: String) -> String? {
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+      let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return nil }
+    return String(scalars[first...last]).lowercased()
+  }
+
+  /// One `metric` record per group, sorted by the group values (absent values last).
+  public func records() -> [JSONObject] {
+    var totals = groups
+    for (_, openings) in causes where openings.count > 1 {
+      let sorted = openings.sorted { $0.0 < $1.0 }
+      for i in 1..<sorted.count where sorted[i].1 >= 0 {
+        if sorted[i].0.seconds - sorted[i - 1].0.seconds <= repeatWindow.seconds { totals[sorted[i].1].repeats += 1 }
+      }
+    }
+    let order = keys.indices.sorted { a, b in
+      for (x, y) in zip(keys[a], keys[b]) where x != y { return (x ?? "\u{10FFFF}") < (y ?? "\u{10FFFF}") }
+      return false
+    }
+    return order.map { index in
+      var group = JSONObject()
+      for (dimension, value) in zip(dimensions, keys[index]) {
+        group.add(dimension.rawValue, value.map(JSONValue.string) ?? .null)
+      }
+      return totals[index].record(group: group, variant: variant, since: since, until: until)
+    }
+  }
+}
+
+/// Running totals of one group.
+struct Accumulator {
+  var incidents = 0
+  var ttaMinutes: [Double] = []
+  var ttrMinutes: [Double] = []
+  var resolved = 0
+  var reopened = 0
+  var shiftLeft = 0
+  var repeats = 0
+  var lossMinutes = 0.0
+  var cost = 0.0
+
+  mutating func add(_ f: IncidentFacts, variant: MTTRVariant) {
+    incidents += 1
+    if let ack = f.acknowledgedAt { ttaMinutes.append(ack.minutes(since: f.openedAt)) }
+    if let resolvedAt = f.firstResolvedAt {
+      resolved += 1
+      if f.reopenCount > 0 { reopened += 1 }
+      if f.tier == .l0 || f.tier == .l1 { shiftLeft += 1 }
+    }
+    switch variant {
+    case .resolve:
+      if let end = f.firstResolvedAt { ttrMinutes.append(end.minutes(since: f.openedAt)) }
+    case .restore:
+      if let end = f.firstResolvedAt { ttrMinutes.append(max(0, end.minutes(since: f.startedAt ?? f.openedAt))) }
+    case .respond:
+      if let first = f.firstHumanActionAt { ttrMinutes.append(first.minutes(since: f.openedAt)) }
+    }
+    lossMinutes += f.productivityLossMinutes ?? 0
+    cost += f.financialImpact ?? 0
+  }
+
+  func record(group: JSONObject, variant: MTTRVariant, since: Timestamp?, until: Timestamp?) -> JSONObject {
+    var o = JSONObject()
+    o.add("kind", .string("metric"))
+    o.add("group", .object(group))
+    o.add("since", since.map { .string($0.rfc3339) })
+    o.add("until", until.map { .string($0.rfc3339) })
+    o.add("incidents", .int(Int64(incidents)))
+    o.add("acknowledged", .int(Int64(ttaMinutes.count)))
+    o.add("unacknowledged", .int(Int64(incidents - ttaMinutes.count)))
+    let tta = Summary(ttaMinutes)
+    o.add("mtta_mean_min", tta.mean)
+    o.add("mtta_p50_min", tta.p50)
+    o.add("mtta_p90_min", tta.p90)
+    o.add("mttr_variant", .string(variant.rawValue))
+    o.add("mttr_count", .int(Int64(ttrMinutes.count)))
+    let ttr = Summary(ttrMinutes)
+    o.add("mttr_mean_min", ttr.mean)
+    o.add("mttr_p50_min", ttr.p50)
+    o.add("mttr_p90_min", ttr.p90)
+    o.add("resolved", .int(Int64(resolved)))
+    o.add("reopen_rate", ratio(reopened, resolved))
+    o.add("shift_left_rate", ratio(shiftLeft, resolved))
+    o.add("repeat_rate", ratio(repeats, incidents))
+    o.add("productivity_loss_hours", .double(round(lossMinutes / 60, 1)))
+    o.add("financial_impact", .double(round(cost, 2)))
+    return o
+  }
+
+  private func ratio(_ part: Int, _ whole: Int) -> JSONValue? {
+    whole == 0 ? nil : .double(round(Double(part) / Double(whole), 4))
+  }
+}
+
+/// Mean and exact percentiles of a list of minutes (linear interpolation between the closest
+/// ranks, as numpy and pandas do by default); nil for an empty list, never NaN.
+struct Summary {
+  let mean: JSONValue?
+  let p50: JSONValue?
+  let p90: JSONValue?
+
+  init(_ values: [Double]) {
+    guard !values.isEmpty else {
+      (mean, p50, p90) = (nil, nil, nil)
+      return
+    }
+    let sorted = values.sorted()
+    mean = .double(round(values.reduce(0, +) / Double(values.count), 1))
+    p50 = .double(round(Summary.percentile(sorted, 0.5), 1))
+    p90 = .double(round(Summary.percentile(sorted, 0.9), 1))
+  }
+
+  static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    let position = p * Double(sorted.count - 1)
+    let lower = Int(position.rounded(.down))
+    let upper = min(lower + 1, sorted.count - 1)
+    return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
+  }
+}
+
+func round(_ value: Double, _ places: Int) -> Double {
+  let scale = pow(10, Double(places))
+  return (value * scale).rounded() / scale
+}
