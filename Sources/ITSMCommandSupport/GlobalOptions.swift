@@ -73,20 +73,15 @@ public struct GlobalOptions: ParsableArguments {
     try AppDatabase.openForWriting(path: databasePath, environment: environment)
   }
 
-  /// Runs `body` with the database opened for writing, honouring the contract's "a failed
-  /// command leaves the database exactly as it was": a dry run on a database that does not
-  /// exist works on an empty one in memory, and a file created by a command that then failed is
-  /// removed again.
+  /// Runs `body` with the database opened for writing. A dry run on a database that does not
+  /// exist works on an empty one in memory, so that it creates no file. (A command that fails
+  /// on a database it had to create leaves that database empty: removing the file again could
+  /// race with another process that has just opened it.)
   public func withWritableDatabase<T>(dryRun: Bool, _ body: (AppDatabase) throws -> T) throws -> T {
-    let existed = FileManager.default.fileExists(atPath: databasePath)
-    if dryRun && !existed { return try body(AppDatabase.empty(standingFor: databasePath, environment)) }
-    let database = try openDatabaseForWriting()
-    do {
-      return try body(database)
-    } catch {
-      if !existed { database.discardIfEmpty() }
-      throw error
+    if dryRun && !FileManager.default.fileExists(atPath: databasePath) {
+      return try body(AppDatabase.empty(standingFor: databasePath, environment))
     }
+    return try body(try openDatabaseForWriting())
   }
 
   public func openDatabaseForReading() throws -> AppDatabase {

@@ -56,18 +56,6 @@ public final class AppDatabase: @unchecked Sendable {
     }
   }
 
-  /// Removes a database file that this process created and that holds nothing, so that a
-  /// command that failed leaves no trace. Anything in it (another process may have written
-  /// meanwhile) keeps it.
-  public func discardIfEmpty() {
-    let isEmpty =
-      (try? writer.read { db in
-        try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM events)") == 0
-      }) ?? false
-    guard isEmpty, (try? writer.close()) != nil else { return }
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-  }
-
   /// Opens the database, creating it (mode 0600, folders as needed) and migrating it first.
   public static func openForWriting(path: String, environment: [String: String]) throws -> AppDatabase {
     try mapErrors(path) {
@@ -81,11 +69,15 @@ public final class AppDatabase: @unchecked Sendable {
         }
       }
       let config = configuration(environment)
-      if FileManager.default.fileExists(atPath: path) {
-        let queue = try DatabaseQueue(path: path, configuration: config)
-        let state = try queue.read { db in
+      // The common case, without the lock: the file exists and is up to date. Anything else
+      // (a file another process is creating or migrating right now, a failure to read it)
+      // takes the locked path, which waits for that process and reports real errors.
+      if FileManager.default.fileExists(atPath: path),
+        let queue = try? DatabaseQueue(path: path, configuration: config),
+        let state = try? queue.read({ db in
           (try Schema.migrator.hasBeenSuperseded(db), try Schema.migrator.hasCompletedMigrations(db))
-        }
+        })
+      {
         if state.0 { throw newerDatabase(path) }
         if state.1 { return AppDatabase(path: path, writer: queue) }
       }

@@ -178,7 +178,8 @@ public struct IncidentDecoder: Sendable {
     if incident.firstResolvedAt == nil { incident.firstResolvedAt = incident.resolvedAt }
     func order(_ earlier: (String, Timestamp?), _ later: (String, Timestamp?)) throws {
       if let a = earlier.1, let b = later.1, b < a {
-        throw RecordRejection("\(later.0) (\(b)) is before \(earlier.0) (\(a))")
+        let defaulted = earlier.0 == "opened_at" && !incident.openedAtGiven ? ", which is missing and so is now" : ""
+        throw RecordRejection("\(later.0) (\(b)) is before \(earlier.0) (\(a))\(defaulted)")
       }
     }
     let opened = ("opened_at", Optional(incident.openedAt))
@@ -311,6 +312,26 @@ public final class IncidentImporter {
     if highestNumber > 0 { try store.advanceCounter(to: highestNumber) }
   }
 
+  /// Opening, first acknowledgement and first resolution are recorded once, by their events,
+  /// and metrics rely on them: a re-import never moves them (it may fill one that is missing).
+  private func keepRecordedTimes(of existing: Incident, in incident: inout Incident, line: Int, source: String) {
+    func keep(_ name: String, _ path: WritableKeyPath<Incident, Timestamp?>) {
+      guard let recorded = existing[keyPath: path] else { return }
+      if let given = incident[keyPath: path], given != recorded {
+        onWarning("\(source):\(line): \(incident.id): \(name) stays \(recorded) as recorded (the record says \(given))")
+      }
+      incident[keyPath: path] = recorded
+    }
+    if incident.openedAtGiven && incident.openedAt != existing.openedAt {
+      onWarning(
+        "\(source):\(line): \(incident.id): opened_at stays \(existing.openedAt) as recorded (the record says \(incident.openedAt))"
+      )
+    }
+    incident.openedAt = existing.openedAt
+    keep("acknowledged_at", \.acknowledgedAt)
+    keep("first_resolved_at", \.firstResolvedAt)
+  }
+
   public func apply(_ incoming: Incident, line: Int, source: String) throws {
     var incident = incoming
     if try store.insertIfNew(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context) {
@@ -336,7 +357,7 @@ public final class IncidentImporter {
       linesOfUpdatedRows[row] = line
     }
     incident.rowID = row
-    if !incoming.openedAtGiven { incident.openedAt = existing.openedAt }
+    keepRecordedTimes(of: existing, in: &incident, line: line, source: source)
     let changes = Incident.changes(from: existing, to: incident, policy: store.policy)
     guard !changes.isEmpty else {
       summary.unchanged += 1

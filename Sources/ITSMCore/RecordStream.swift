@@ -167,7 +167,8 @@ final class BatchChannel<Element>: @unchecked Sendable {
   func next() throws -> [Element]? {
     condition.lock()
     defer { condition.unlock() }
-    while queue.isEmpty && !finished { condition.wait() }
+    while queue.isEmpty && !finished && !cancelled { condition.wait() }
+    if cancelled { return nil }
     if !queue.isEmpty {
       let batch = queue.removeFirst()
       condition.broadcast()
@@ -225,7 +226,8 @@ public func pipelined<T: Sendable>(
     channel.cancel()
     channel.finish(nil)
     outcome.done.wait()
-    throw error
+    // A consumer that failed first (a closed pipe, say) explains the failure better.
+    throw outcome.error ?? error
   }
   outcome.done.wait()
   if let error = outcome.error { throw error }

@@ -14,13 +14,18 @@ extension ITSMReport {
           mtta_mean_min, mtta_p50_min, mtta_p90_min: opened to the first acknowledgement;
           mttr_variant, mttr_count, mttr_mean_min, mttr_p50_min, mttr_p90_min: resolve = opened
             to first resolution, restore = impact start (else opened) to first resolution,
-            respond = opened to the first action of a person (database only);
-          reopen_rate and shift_left_rate (resolved at L0/L1), over the resolved incidents;
-          repeat_rate: same service and root cause as an incident in the 30 days before;
+            respond = opened to the first action a person took at the command line (database
+            only; imported incidents have none);
+          resolved, reopen_rate, shift_left_rate (resolved at support tier L0/L1): over the
+            incidents of the group that have been resolved;
+          repeat_rate: same service and root cause as an incident opened up to 30 days before
+            (the database is searched before --since; records on stdin are only compared with
+            each other, so pipe in the 30 days before too);
           productivity_loss_hours and financial_impact (policy hourly costs).
-        Percentiles are exact (linear between the closest ranks). The times are those the
-        timeline recorded: the first acknowledgement and first resolution are written once.
-        Escalation rates come with itsm-escalate.
+        Percentiles are exact (linear between the closest ranks); an empty group has no
+        figures rather than zeros. Opening, first acknowledgement and first resolution are the
+        times the timeline recorded: later imports never move them. Escalation rates come with
+        itsm-escalate.
 
         Examples:
           itsm-report metrics --since 2026-10-01 --until 2026-11-01 --by priority
@@ -36,7 +41,7 @@ extension ITSMReport {
     @Option(parsing: .unconditional, help: ArgumentHelp("Incidents opened before this time.", valueName: "timestamp"))
     var until: String?
 
-    @Option(name: .customLong("by"), help: "Group by this; repeat for more.")
+    @Option(name: .customLong("by"), help: "Group by this (tier is the support tier L0-L3); repeat for more.")
     var dimensions: [MetricDimension] = []
 
     @Option(help: "Which time to restore MTTR measures.")
@@ -106,7 +111,11 @@ extension ITSMReport {
       let decoder = IncidentDecoder(policy: session.policy, now: session.now)
       let policy = session.policy
       let counts = try RecordStream(skipInvalid: skipInvalid).run(
-        reader, decode: { IncidentFacts(try decoder.decode($0), policy: policy) },
+        reader,
+        decode: { object in
+          guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
+          return IncidentFacts(try decoder.decode(object), policy: policy)
+        },
         apply: { facts, _ in add(facts) },
         onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
       if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }

@@ -76,6 +76,6 @@ struct AlertTests {
     let r = try s.incident(["alert"], stdin: stream)
     #expect(r.status == 65)
     #expect(r.stderr.contains("<stdin>:2: unknown status 'burning' (expected firing or resolved)"))
-    #expect(try s.snapshot() == "<no database>")
+    #expect(try s.snapshot() == "")
   }
 }

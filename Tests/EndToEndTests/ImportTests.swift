@@ -37,6 +37,17 @@ struct ImportTests {
     #expect((changes?["priority"] as? [String: Any])?["to"] as? String == "P1")
   }
 
+  @Test func reimportNeverMovesRecordedTimes() throws {
+    let s = try Sandbox()
+    _ = try s.incident(["import"], stdin: Self.good + "\n")
+    let moved = Self.good.replacingOccurrences(of: "2026-10-01T06:10:00Z", with: "2026-10-01T06:50:00Z")
+    let r = try s.incident(["import"], stdin: moved + "\n")
+    #expect(r.status == 0)
+    #expect(r.stderr.contains("acknowledged_at stays 2026-10-01T06:10:00Z as recorded"))
+    #expect(r.records.first?["changed"] as? Int == 0)
+    #expect(try s.incident(["show", "X-1"]).records.first?["acknowledged_at"] as? String == "2026-10-01T06:10:00Z")
+  }
+
   @Test func duplicateIdInOneInputLaterWinsAndSaysSo() throws {
     let s = try Sandbox()
     let second = Self.good.replacingOccurrences(of: "VPN down", with: "VPN flapping")
@@ -87,7 +98,7 @@ struct ImportTests {
     let r = try s.incident(["import", "--input", file])
     #expect(r.status == 65)
     #expect(r.stderr.contains("\(file):1: invalid JSON at column 15: invalid UTF-8 in a string"))
-    #expect(try s.snapshot() == "<no database>")
+    #expect(try s.snapshot() == "")
   }
 
   @Test func tenMegabyteLineIsHandled() throws {
@@ -168,7 +179,7 @@ struct ImportTests {
     #expect(r.status == 65)
     #expect(r.stderr.split(separator: "\n").count == 21)
     #expect(r.stderr.contains("... and 5 more invalid lines"))
-    #expect(try s.snapshot() == "<no database>")
+    #expect(try s.snapshot() == "")
   }
 
   @Test func updatedIncidentsSurviveExportAndImport() throws {
