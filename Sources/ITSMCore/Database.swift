@@ -150,6 +150,27 @@ public final class AppDatabase: @unchecked Sendable {
     }
   }
 
+  /// Like `write`, for input that arrives in bursts from a pipe: work happens in parts, each
+  /// one IMMEDIATE transaction that `TransactionParts.open()` begins when there is work and
+  /// `commit()` ends at a quiet moment. Between parts no lock is held, so a feed that never
+  /// ends does not block the other tools. A failure rolls back only the open part; with
+  /// `dryRun` every part is rolled back.
+  public func writeInParts<T>(dryRun: Bool = false, _ body: (TransactionParts) throws -> T) throws -> T {
+    try AppDatabase.mapErrors(path) {
+      try writer.writeWithoutTransaction { db in
+        let parts = TransactionParts(db: db, dryRun: dryRun)
+        do {
+          let result = try body(parts)
+          try parts.commit()
+          return result
+        } catch {
+          if db.isInsideTransaction { try? db.rollback() }
+          throw error
+        }
+      }
+    }
+  }
+
   /// Runs `body` with a consistent snapshot of the database.
   public func read<T>(_ body: (Database) throws -> T) throws -> T {
     try AppDatabase.mapErrors(path) { try writer.read(body) }
@@ -181,5 +202,27 @@ public final class AppDatabase: @unchecked Sendable {
 
   private static func describe(_ error: Error) -> String {
     (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+  }
+}
+
+/// The transactions of `AppDatabase.writeInParts`.
+public final class TransactionParts {
+  public let db: Database
+  let dryRun: Bool
+
+  init(db: Database, dryRun: Bool) {
+    self.db = db
+    self.dryRun = dryRun
+  }
+
+  /// Begins a part unless one is open.
+  public func open() throws {
+    if !db.isInsideTransaction { try db.beginTransaction(.immediate) }
+  }
+
+  /// Ends the open part, if any: committed, or rolled back in a dry run.
+  public func commit() throws {
+    guard db.isInsideTransaction else { return }
+    if dryRun { try db.rollback() } else { try db.commit() }
   }
 }

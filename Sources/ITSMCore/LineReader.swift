@@ -54,8 +54,9 @@ public final class LineReader: @unchecked Sendable {
     if ownsDescriptor { close(fd) }
   }
 
-  /// Calls `body` with each non-blank line and its 1-based number. `beforeWaiting` runs before
-  /// each read that may block, so that callers can flush what they have produced so far.
+  /// Calls `body` with each non-blank line and its 1-based number. `beforeWaiting` runs when
+  /// the next read would block (a pipe with nothing in it yet), so that callers can flush or
+  /// commit what they have so far; a regular file never waits.
   public func forEachLine(
     beforeWaiting: () throws -> Void = {},
     _ body: (Int, InputLine) throws -> Void
@@ -79,7 +80,7 @@ public final class LineReader: @unchecked Sendable {
           scannedTo = 0
         }
       }
-      try beforeWaiting()
+      if wouldWait() { try beforeWaiting() }
       let n = buffer.withUnsafeMutableBytes { raw -> Int in
         var r: Int
         repeat {
@@ -136,6 +137,15 @@ public final class LineReader: @unchecked Sendable {
     if discarding > 0 {
       try body(lineNumber + 1, .tooLong(bytes: discarding))
     }
+  }
+
+  /// Whether the next read would block: never for a regular file; for a pipe, a terminal or a
+  /// socket, when no input is ready right now.
+  private func wouldWait() -> Bool {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG else { return false }
+    var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&request, 1, 0) == 0
   }
 
   private func deliver(

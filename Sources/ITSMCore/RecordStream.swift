@@ -31,7 +31,8 @@ public struct RecordStream {
     _ reader: LineReader,
     decode: @escaping @Sendable (JSONObject) throws -> T,
     apply: (T, Int) throws -> Void,
-    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
+    onIdle: () throws -> Void = {}
   ) throws -> RecordCounts {
     let channel = BatchChannel<StreamItem<T>>(capacity: 8)
     let producer = Thread { RecordStream.produce(reader, decode: decode, into: channel) }
@@ -49,6 +50,12 @@ public struct RecordStream {
         switch item {
         case .decoded(let line, let value):
           if messages.isEmpty { try apply(value, line) }
+        case .idle:
+          // The input paused (a pipe with nothing more yet). Streams that commit in parts do
+          // so here; one with a bad line stops here rather than at an end that may never come.
+          counts.read -= 1
+          if !messages.isEmpty { throw ITSMError.badInputLines(messages, more: unreported) }
+          try onIdle()
         case .rejected(let line, let reason, let input):
           counts.rejected += 1
           if skipInvalid {
@@ -77,10 +84,15 @@ public struct RecordStream {
     do {
       // Before the reader blocks on a slow pipe, hand over what it has, so alerts fed one at
       // a time are not held back until a batch fills.
+      var readSinceIdle = false
       let flushBeforeWaiting = {
-        if !batch.isEmpty { try handOver() }
+        guard readSinceIdle else { return }
+        readSinceIdle = false
+        batch.append(.idle)
+        try handOver()
       }
       try reader.forEachLine(beforeWaiting: flushBeforeWaiting) { number, line in
+        readSinceIdle = true
         batch.append(item(number, line, decode: decode, limit: reader.maximumLineLength))
         if batch.count == 256 { try handOver() }
       }
@@ -129,6 +141,8 @@ public struct RecordStream {
 enum StreamItem<T> {
   case decoded(Int, T)
   case rejected(Int, String, [UInt8])
+  /// The reader found no more input for now and is about to wait for it.
+  case idle
 }
 
 extension StreamItem: Sendable where T: Sendable {}

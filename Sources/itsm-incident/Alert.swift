@@ -13,6 +13,12 @@ extension ITSMIncident {
         the policy says so (alerts.resolve_incidents, on by default). Keys join open incidents
         only. Prints each incident the alerts touched.
 
+        From a file, the alerts are all-or-nothing: one bad line and nothing is written (exit 65).
+        From a pipe that pauses (a feed such as 'tail -F alerts.jsonl | itsm-incident alert'),
+        each burst is committed and printed when the input goes quiet, so the feed never holds
+        the database locked while it waits; a bad line stops the feed at the end of its burst,
+        and only that burst is undone.
+
         Example:
           echo '{"dedup_key":"mail-queue","title":"Mail queue high","service":"mail","severity":"critical","status":"firing"}' \\
             | itsm-incident alert
@@ -31,15 +37,21 @@ extension ITSMIncident {
         let now = session.now
         var touched: [Incident] = []
         var written = 0
+        func printTouched() throws {
+          for incident in touched { try session.printer.print(incident.record(policy: session.policy)) }
+          touched.removeAll()
+          try session.printer.flush()
+        }
         let counts = try global.withWritableDatabase(dryRun: dryRun.dryRun) { database in
-          try database.write(dryRun: dryRun.dryRun) { db in
+          try database.writeInParts(dryRun: dryRun.dryRun) { parts in
             let ingest = AlertIngest(
-              store: IncidentStore(db, policy: session.policy), context: session.context(source: "alert"),
+              store: IncidentStore(parts.db, policy: session.policy), context: session.context(source: "alert"),
               now: session.now)
             return try RecordStream(skipInvalid: input.skipInvalid).run(
               reader,
               decode: { try AlertIngest.decode($0, policy: policy, now: now) },
               apply: { alert, line in
+                try parts.open()
                 switch try ingest.apply(alert) {
                 case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):
                   written += 1
@@ -47,12 +59,16 @@ extension ITSMIncident {
                 case .ignored(let why): session.messages.warning("\(reader.sourceName):\(line): \(why)")
                 }
               },
-              onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+              onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) },
+              onIdle: {
+                try parts.commit()
+                try printTouched()
+              })
           }
         }
         if input.skipInvalid { Messages.writeError("\(written) written, \(counts.rejected) rejected") }
         if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }
-        for incident in touched { try session.printer.print(incident.record(policy: session.policy)) }
+        try printTouched()
         try session.printer.finish()
       }
     }

@@ -35,6 +35,31 @@ struct AlertTests {
     #expect(r.records.first?["status"] as? String == "new")
   }
 
+  @Test func aFeedThatPausesCommitsEachBurstAndHoldsNoLock() throws {
+    let s = try Sandbox()
+    let feed = Process()
+    feed.executableURL = Sandbox.binaries.appendingPathComponent("itsm-incident")
+    feed.arguments = ["alert"]
+    feed.environment = s.environment
+    let input = Pipe()
+    let output = Pipe()
+    feed.standardInput = input
+    feed.standardOutput = output
+    feed.standardError = FileHandle.nullDevice
+    try feed.run()
+    input.fileHandleForWriting.write(Data((alert("q", "firing", at: "2026-11-01T09:00:00Z") + "\n").utf8))
+    // The burst is committed and printed while the feed waits for more.
+    let first = output.fileHandleForReading.availableData
+    #expect(String(decoding: first, as: UTF8.self).contains(#""dedup_key":"q""#))
+    let other = try s.incident(
+      ["open", "--title", "t", "--service", "s", "--priority", "P3"], env: ["ITSM_BUSY_TIMEOUT": "2s"])
+    #expect(other.status == 0)
+    input.fileHandleForWriting.write(Data("not json\n".utf8))
+    feed.waitUntilExit()
+    #expect(feed.terminationStatus == 65)
+    #expect(try s.incident(["list"]).records.count == 2)
+  }
+
   @Test func unknownSeverityAndUnmatchedResolutions() throws {
     let s = try Sandbox()
     var r = try s.incident(
