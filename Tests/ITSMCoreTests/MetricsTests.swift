@@ -1,0 +1,56 @@
+import Testing
+
+@testable import ITSMCore
+
+@Suite("metrics: percentiles, weeks, repeats")
+struct MetricsTests {
+  @Test func percentilesInterpolateBetweenClosestRanks() {
+    #expect(Summary.percentile([10], 0.9) == 10)
+    #expect(Summary.percentile([1, 2, 3, 4], 0.5) == 2.5)
+    #expect(Summary.percentile([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.9) == 90)
+    let empty = Summary([])
+    #expect(empty.mean == nil && empty.p50 == nil && empty.p90 == nil)
+  }
+
+  @Test(arguments: [
+    ("2026-11-02", "2026-W45"), ("2026-12-31", "2026-W53"), ("2027-01-01", "2026-W53"),
+    ("2027-01-04", "2027-W01"), ("2024-12-30", "2025-W01"), ("2021-01-03", "2020-W53"),
+  ])
+  func isoWeeks(date: String, week: String) {
+    #expect(MetricDimension.isoWeek(TimestampParser.parseAbsolute(date)!) == week)
+  }
+
+  func facts(_ opened: String, cause: String?) -> IncidentFacts {
+    var f = IncidentFacts(priority: .p3, service: "mail", openedAt: TimestampParser.parseAbsolute(opened)!)
+    f.rootCause = cause
+    return f
+  }
+
+  @Test func repeatsCountWithinThirtyDaysOnly() {
+    var calculator = MetricsCalculator(since: nil, until: nil, dimensions: [], variant: .resolve)
+    calculator.add(facts("2026-10-01T00:00:00Z", cause: "Disk full"))
+    calculator.add(facts("2026-10-31T00:00:00Z", cause: " disk full"))  // exactly 30 days later: a repeat
+    calculator.add(facts("2026-12-01T00:00:00Z", cause: "disk full"))  // 31 days after that: not
+    calculator.add(facts("2026-12-02T00:00:00Z", cause: nil))
+    let record = calculator.records()[0]
+    #expect(record["incidents"] == .int(4))
+    #expect(record["repeat_rate"] == .double(0.25))
+  }
+
+  @Test func incidentsBeforeTheWindowOnlyMakeRepeats() {
+    let since = TimestampParser.parseAbsolute("2026-10-15")!
+    var calculator = MetricsCalculator(since: since, until: nil, dimensions: [.priority], variant: .resolve)
+    calculator.add(facts("2026-10-01T00:00:00Z", cause: "quota"))
+    calculator.add(facts("2026-10-20T00:00:00Z", cause: "quota"))
+    let records = calculator.records()
+    #expect(records.count == 1)
+    #expect(records[0]["incidents"] == .int(1))
+    #expect(records[0]["repeat_rate"] == .double(1.0))
+    #expect(records[0]["mtta_mean_min"] == nil)
+    #expect(records[0]["reopen_rate"] == nil)
+  }
+
+  @Test func noIncidentsNoRecords() {
+    #expect(MetricsCalculator(since: nil, until: nil, dimensions: [.service], variant: .resolve).records().isEmpty)
+  }
+}
