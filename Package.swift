@@ -33,6 +33,6 @@ let package = Package(
     .executableTarget(name: "itsm-report", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-gen", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .testTarget(name: "ITSMCoreTests", dependencies: ["ITSMCore"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["ITSMCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["ITSMCore"], exclude: ["Golden"]),
   ]
 )

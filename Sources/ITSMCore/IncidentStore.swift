@@ -215,11 +215,12 @@ public struct IncidentStore {
     try RawStatement(boundStatement: statement).forEachRow { try body(try Incident(columns: $0)) }
   }
 
-  /// The facts the metrics need, for incidents opened in [since, until), oldest first, read
-  /// with a narrow query (no full incident records). With `firstHumanAction`, also the first
-  /// action a person took after opening, from the event log.
+  /// The facts the metrics need, for incidents opened in [since, until) or first resolved in
+  /// [resolvedSince, until), oldest first, read with a narrow query (no full incident records).
+  /// With `firstHumanAction`, also the first action a person took after opening, from the log.
   public func forEachFacts(
-    since: Timestamp?, until: Timestamp?, firstHumanAction: Bool, _ body: (IncidentFacts) throws -> Void
+    since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?, firstHumanAction: Bool,
+    _ body: (IncidentFacts) throws -> Void
   ) throws {
     let human =
       firstHumanAction
@@ -228,10 +229,14 @@ public struct IncidentStore {
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
         reopen_count, root_cause, users_affected, resolved_at, \(human)
-      FROM incidents i WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at
+      FROM incidents i
+      WHERE (opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)
+      ORDER BY opened_at
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
     statement.bind(since?.seconds ?? Int64.min)
+    statement.bind(until?.seconds ?? Int64.max)
+    statement.bind(resolvedSince?.seconds ?? Int64.min)
     statement.bind(until?.seconds ?? Int64.max)
     try statement.forEachRow { c in
       guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return }

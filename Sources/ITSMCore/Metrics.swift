@@ -15,17 +15,18 @@ public enum MTTRVariant: String, CaseIterable, Sendable {
 public enum MetricDimension: String, CaseIterable, Sendable {
   case priority, service, team, region, tier, week, month
 
-  /// The group value of an incident: ISO week (`2026-W44`) and month (`2026-10`) of opening.
-  /// Nil when the incident has no value for it (printed as null).
-  func value(of facts: IncidentFacts) -> String? {
+  /// The group value of an incident; weeks (ISO, `2026-W44`) and months (`2026-10`) are those
+  /// of `time`: the opening, or the resolution for figures about resolved incidents. Nil when
+  /// the incident has no value for it (printed as null).
+  func value(of facts: IncidentFacts, at time: Timestamp) -> String? {
     switch self {
     case .priority: return facts.priority.description
     case .service: return facts.service
     case .team: return facts.team
     case .region: return facts.region
     case .tier: return facts.tier?.rawValue
-    case .week: return MetricDimension.isoWeek(facts.openedAt)
-    case .month: return String(facts.openedAt.rfc3339.prefix(7))
+    case .week: return MetricDimension.isoWeek(time)
+    case .month: return String(time.rfc3339.prefix(7))
     }
   }
 
@@ -107,26 +108,34 @@ public struct MetricsCalculator {
     self.variant = variant
   }
 
-  /// Adds one incident. Incidents opened in the repeat window before `since` count only as
-  /// earlier occurrences of a cause.
+  /// Adds one incident: to the figures about incidents opened in the window when it opened
+  /// in it, to those about resolved incidents (reopen and shift-left rates) when it was first
+  /// resolved in it, and as an earlier occurrence of its cause for repeats in any case.
   public mutating func add(_ facts: IncidentFacts) {
-    let inWindow = (since.map { facts.openedAt >= $0 } ?? true) && (until.map { facts.openedAt < $0 } ?? true)
     var index = -1
-    if inWindow {
-      let key = dimensions.map { $0.value(of: facts) }
-      if let existing = groupIndex[key] {
-        index = existing
-      } else {
-        index = groups.count
-        groupIndex[key] = index
-        keys.append(key)
-        groups.append(Accumulator())
-      }
-      groups[index].add(facts, variant: variant)
+    if contains(facts.openedAt) {
+      index = group(of: facts, at: facts.openedAt)
+      groups[index].addOpened(facts, variant: variant)
+    }
+    if let resolved = facts.firstResolvedAt, contains(resolved) {
+      groups[group(of: facts, at: resolved)].addResolved(facts)
     }
     if let cause = facts.rootCause.flatMap(MetricsCalculator.normalizedCause) {
       causes[facts.service + "\u{1F}" + cause, default: []].append((facts.openedAt, index))
     }
+  }
+
+  private func contains(_ time: Timestamp) -> Bool {
+    (since.map { time >= $0 } ?? true) && (until.map { time < $0 } ?? true)
+  }
+
+  private mutating func group(of facts: IncidentFacts, at time: Timestamp) -> Int {
+    let key = dimensions.map { $0.value(of: facts, at: time) }
+    if let existing = groupIndex[key] { return existing }
+    groupIndex[key] = groups.count
+    keys.append(key)
+    groups.append(Accumulator())
+    return groups.count - 1
   }
 
   /// A root cause as repeats compare it: trimmed and lower-cased; nil when blank. (Foundation's
@@ -174,14 +183,10 @@ struct Accumulator {
   var lossMinutes = 0.0
   var cost = 0.0
 
-  mutating func add(_ f: IncidentFacts, variant: MTTRVariant) {
+  /// Counts an incident opened in the window.
+  mutating func addOpened(_ f: IncidentFacts, variant: MTTRVariant) {
     incidents += 1
     if let ack = f.acknowledgedAt { ttaMinutes.append(ack.minutes(since: f.openedAt)) }
-    if let resolvedAt = f.firstResolvedAt {
-      resolved += 1
-      if f.reopenCount > 0 { reopened += 1 }
-      if f.tier == .l0 || f.tier == .l1 { shiftLeft += 1 }
-    }
     switch variant {
     case .resolve:
       if let end = f.firstResolvedAt { ttrMinutes.append(end.minutes(since: f.openedAt)) }
@@ -192,6 +197,13 @@ struct Accumulator {
     }
     lossMinutes += f.productivityLossMinutes ?? 0
     cost += f.financialImpact ?? 0
+  }
+
+  /// Counts an incident first resolved in the window, for the reopen and shift-left rates.
+  mutating func addResolved(_ f: IncidentFacts) {
+    resolved += 1
+    if f.reopenCount > 0 { reopened += 1 }
+    if f.tier == .l0 || f.tier == .l1 { shiftLeft += 1 }
   }
 
   func record(group: JSONObject, variant: MTTRVariant, since: Timestamp?, until: Timestamp?) -> JSONObject {

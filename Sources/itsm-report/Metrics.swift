@@ -17,7 +17,7 @@ extension ITSMReport {
             respond = opened to the first action a person took at the command line (database
             only; imported incidents have none);
           resolved, reopen_rate, shift_left_rate (resolved at support tier L0/L1): over the
-            incidents of the group that have been resolved;
+            incidents first resolved in the window (by week or month of that resolution);
           repeat_rate: same service and root cause as an incident opened up to 30 days before
             (the database is searched before --since; records on stdin are only compared with
             each other, so pipe in the 30 days before too);
@@ -81,7 +81,7 @@ extension ITSMReport {
           let lookBack = window.since.map { Timestamp(seconds: $0.seconds - calculator.repeatWindow.seconds) }
           try global.openDatabaseForReading().read { db in
             try IncidentStore(db, policy: session.policy).forEachFacts(
-              since: lookBack, until: window.until, firstHumanAction: variant == .respond
+              since: lookBack, resolvedSince: window.since, until: window.until, firstHumanAction: variant == .respond
             ) { calculator.add($0) }
           }
         }

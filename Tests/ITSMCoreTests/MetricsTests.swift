@@ -50,6 +50,27 @@ struct MetricsTests {
     #expect(records[0]["reopen_rate"] == nil)
   }
 
+  @Test func reopenAndShiftLeftCountIncidentsResolvedInTheWindow() {
+    let october = TimestampParser.parseAbsolute("2026-10-01")!
+    var calculator = MetricsCalculator(
+      since: october, until: TimestampParser.parseAbsolute("2026-11-01"), dimensions: [.month], variant: .resolve)
+    var old = facts("2026-09-20T00:00:00Z", cause: nil)  // opened in September, resolved in October
+    old.firstResolvedAt = TimestampParser.parseAbsolute("2026-10-02T00:00:00Z")
+    old.reopenCount = 1
+    old.tier = .l1
+    var late = facts("2026-10-20T00:00:00Z", cause: nil)  // opened in October, resolved in November
+    late.firstResolvedAt = TimestampParser.parseAbsolute("2026-11-02T00:00:00Z")
+    calculator.add(old)
+    calculator.add(late)
+    let records = calculator.records()
+    #expect(records.count == 1)
+    #expect(records[0]["incidents"] == .int(1))  // only the one opened in October
+    #expect(records[0]["resolved"] == .int(1))  // only the one resolved in October
+    #expect(records[0]["reopen_rate"] == .double(1.0))
+    #expect(records[0]["shift_left_rate"] == .double(1.0))
+    #expect(records[0]["mttr_mean_min"] == .double(18_720))  // late: 13 days
+  }
+
   @Test func noIncidentsNoRecords() {
     #expect(MetricsCalculator(since: nil, until: nil, dimensions: [.service], variant: .resolve).records().isEmpty)
   }
