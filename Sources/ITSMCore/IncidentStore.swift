@@ -228,7 +228,7 @@ public struct IncidentStore {
       : "NULL"
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
-        reopen_count, root_cause, users_affected, resolved_at, \(human)
+        reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human)
       FROM incidents i
       WHERE (opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)
       ORDER BY opened_at
@@ -248,7 +248,7 @@ public struct IncidentStore {
       facts.acknowledgedAt = c.time(7)
       facts.firstResolvedAt = c.time(8)
       facts.reopenCount = Int(c.int(9) ?? 0)
-      facts.rootCause = c.string(10)
+      facts.causeKey = c.string(10)
       if let users = c.int(11), let resolved = c.time(12) {
         let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
         facts.productivityLossMinutes = loss

@@ -54,7 +54,8 @@ public struct IncidentFacts: Sendable {
   /// The first action by a person after opening, for the `respond` variant.
   public var firstHumanActionAt: Timestamp?
   public var reopenCount: Int
-  public var rootCause: String?
+  /// The root cause as repeats compare it (trimmed, lower-cased); nil when there is none.
+  public var causeKey: String?
   public var productivityLossMinutes: Double?
   public var financialImpact: Double?
 
@@ -78,9 +79,21 @@ public struct IncidentFacts: Sendable {
     acknowledgedAt = incident.acknowledgedAt
     firstResolvedAt = incident.firstResolvedAt
     reopenCount = incident.reopenCount
-    rootCause = incident.rootCause
+    causeKey = incident.rootCause.flatMap(IncidentFacts.causeKey)
     productivityLossMinutes = incident.productivityLossMinutes
     financialImpact = incident.financialImpact(policy: policy)
+  }
+}
+
+extension IncidentFacts {
+  /// A root cause as repeats compare it: trimmed and lower-cased; nil when blank. (The
+  /// database does the same in SQL: `lower(trim(root_cause))`.)
+  public static func causeKey(_ text: String) -> String? {
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+      let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return nil }
+    return String(scalars[first...last]).lowercased()
   }
 }
 
@@ -94,7 +107,9 @@ public struct MetricsCalculator {
   /// How far back an earlier incident makes one a repeat.
   public var repeatWindow = DurationValue(seconds: 30 * 86_400)
 
-  private var groupIndex: [[String?]: Int] = [:]
+  /// Group keys joined into one string: for one or two short values it fits in a small
+  /// string, with no allocation per incident.
+  private var groupIndex: [String: Int] = [:]
   private var keys: [[String?]] = []
   private var groups: [Accumulator] = []
   /// Openings per service and normalized root cause, with the group they count in (-1: before
@@ -120,7 +135,7 @@ public struct MetricsCalculator {
     if let resolved = facts.firstResolvedAt, contains(resolved) {
       groups[group(of: facts, at: resolved)].addResolved(facts)
     }
-    if let cause = facts.rootCause.flatMap(MetricsCalculator.normalizedCause) {
+    if let cause = facts.causeKey {
       causes[facts.service + "\u{1F}" + cause, default: []].append((facts.openedAt, index))
     }
   }
@@ -130,22 +145,15 @@ public struct MetricsCalculator {
   }
 
   private mutating func group(of facts: IncidentFacts, at time: Timestamp) -> Int {
-    let key = dimensions.map { $0.value(of: facts, at: time) }
-    if let existing = groupIndex[key] { return existing }
-    groupIndex[key] = groups.count
-    keys.append(key)
+    var joined = ""
+    for dimension in dimensions {
+      joined += (dimension.value(of: facts, at: time) ?? "\u{0}") + "\u{1F}"
+    }
+    if let existing = groupIndex[joined] { return existing }
+    groupIndex[joined] = groups.count
+    keys.append(dimensions.map { $0.value(of: facts, at: time) })
     groups.append(Accumulator())
     return groups.count - 1
-  }
-
-  /// A root cause as repeats compare it: trimmed and lower-cased; nil when blank. (Foundation's
-  /// trimming costs more than all the rest of the metrics together, hence the scalar walk.)
-  static func normalizedCause(_ text: String) -> String? {
-    let scalars = text.unicodeScalars
-    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-      let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-    else { return nil }
-    return String(scalars[first...last]).lowercased()
   }
 
   /// One `metric` record per group, sorted by the group values (absent values last).

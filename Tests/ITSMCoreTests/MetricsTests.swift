@@ -22,7 +22,7 @@ struct MetricsTests {
 
   func facts(_ opened: String, cause: String?) -> IncidentFacts {
     var f = IncidentFacts(priority: .p3, service: "mail", openedAt: TimestampParser.parseAbsolute(opened)!)
-    f.rootCause = cause
+    f.causeKey = cause.flatMap(IncidentFacts.causeKey)
     return f
   }
 
