@@ -6,14 +6,21 @@ import ITSMCore
   import Glibc
 #endif
 
+/// The root command of an itsm executable. Its entry point ignores SIGPIPE before anything is
+/// printed (help and completion scripts too), so that a closed pipe surfaces as EPIPE and ends
+/// the tool quietly instead of killing it.
+public protocol ITSMTool: ParsableCommand {}
+
+extension ITSMTool {
+  public static func main() {
+    signal(SIGPIPE, SIG_IGN)
+    main(nil)
+  }
+}
+
 /// Runs a command body and maps what it throws to the contract: `ITSMError` prints its
 /// message and exits with its code; a closed stdout ends quietly with 0.
 public enum CommandRunner {
-  /// Call first in `main`: a closed pipe must surface as EPIPE, not kill the process.
-  public static func prepareProcess() {
-    signal(SIGPIPE, SIG_IGN)
-  }
-
   public static func run(tool: String, _ body: () throws -> Void) throws {
     do {
       try body()

@@ -48,12 +48,7 @@ public struct GlobalOptions: ParsableArguments {
   public func resolvedNow() throws -> Timestamp {
     let clock = Timestamp(Date())
     let text = now ?? environment["ITSM_NOW"].flatMap { $0.isEmpty ? nil : $0 }
-    guard let text else { return clock }
-    do {
-      return try TimestampParser.parse(text, now: clock)
-    } catch let error as ITSMError {
-      throw ITSMError.usage("--now: \(error.messages.joined())")
-    }
+    return try parseTimeFlag(text, flag: "--now", now: clock) ?? clock
   }
 
   public func resolvedActor() -> String {
@@ -122,4 +117,25 @@ public struct DryRunOption: ParsableArguments {
   public var dryRun = false
 
   public init() {}
+}
+
+/// Parses the value of a timestamp flag; a bad one is a usage error naming the flag (exit 64).
+public func parseTimeFlag(_ text: String?, flag: String, now: Timestamp) throws -> Timestamp? {
+  guard let text else { return nil }
+  do {
+    return try TimestampParser.parse(text, now: now)
+  } catch let error as ITSMError {
+    throw ITSMError.usage("\(flag): \(error.messages.joined())")
+  }
+}
+
+/// Parses `--since` and `--until`, refusing a window that ends before it starts (exit 64).
+public func parseWindow(since: String?, until: String?, now: Timestamp) throws -> (since: Timestamp?, until: Timestamp?)
+{
+  let start = try parseTimeFlag(since, flag: "--since", now: now)
+  let end = try parseTimeFlag(until, flag: "--until", now: now)
+  if let start, let end, start > end {
+    throw ITSMError.usage("--since (\(start)) is after --until (\(end))")
+  }
+  return (start, end)
 }

@@ -3,7 +3,7 @@ import ITSMCommandSupport
 import ITSMCore
 
 @main
-struct ITSMGen: ParsableCommand {
+struct ITSMGen: ITSMTool {
   static let configuration = CommandConfiguration(
     commandName: "itsm-gen",
     abstract: "Generate deterministic demo and benchmark data for the itsm tools.",
@@ -17,11 +17,6 @@ struct ITSMGen: ParsableCommand {
       """,
     version: ITSMVersion.current,
     subcommands: [Incidents.self, PolicyFile.self])
-
-  static func main() {
-    CommandRunner.prepareProcess()
-    main(nil)
-  }
 }
 
 extension ITSMGen {

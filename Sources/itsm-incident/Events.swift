@@ -27,7 +27,7 @@ extension ITSMIncident {
         let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
         var filter = EventFilter()
         filter.afterSeq = afterSeq
-        filter.since = try parseTime(since, flag: "--since", now: session.now)
+        filter.since = try parseTimeFlag(since, flag: "--since", now: session.now)
         filter.limit = limit
         let database = try global.openDatabaseForReading()
         try database.read { db in

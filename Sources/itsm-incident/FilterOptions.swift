@@ -45,11 +45,7 @@ struct FilterOptions: ParsableArguments {
     filter.services = commaList(service)
     filter.teams = commaList(team)
     filter.regions = commaList(region)
-    filter.since = try parseTime(since, flag: "--since", now: now)
-    filter.until = try parseTime(until, flag: "--until", now: now)
-    if let s = filter.since, let u = filter.until, s > u {
-      throw ITSMError.usage("--since (\(s)) is after --until (\(u))")
-    }
+    (filter.since, filter.until) = try parseWindow(since: since, until: until, now: now)
     filter.sort = try IncidentSort(parsing: sort)
     filter.limit = limit
     return filter

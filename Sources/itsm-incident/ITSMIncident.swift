@@ -3,7 +3,7 @@ import ITSMCommandSupport
 import ITSMCore
 
 @main
-struct ITSMIncident: ParsableCommand {
+struct ITSMIncident: ITSMTool {
   static let toolName = "itsm-incident"
 
   static let configuration = CommandConfiguration(
@@ -29,8 +29,4 @@ struct ITSMIncident: ParsableCommand {
       Alert.self,
     ])
 
-  static func main() {
-    CommandRunner.prepareProcess()
-    main(nil)
-  }
 }

@@ -89,7 +89,7 @@ extension ITSMIncident {
       incident.detection = detection
       incident.dedupKey = dedupKey
       incident.failureMode = failureMode
-      incident.startedAt = try parseTime(startedAt, flag: "--started-at", now: session.now)
+      incident.startedAt = try parseTimeFlag(startedAt, flag: "--started-at", now: session.now)
       if let started = incident.startedAt, started > session.now {
         throw ITSMError.usage("--started-at (\(started)) is after the incident opens (\(session.now))")
       }

@@ -45,16 +45,6 @@ func openExisting(_ global: GlobalOptions, lookingFor id: String) throws -> AppD
   return try global.openDatabaseForWriting()
 }
 
-/// Parses a timestamp option, naming the flag when it is wrong (exit 64).
-func parseTime(_ text: String?, flag: String, now: Timestamp) throws -> Timestamp? {
-  guard let text else { return nil }
-  do {
-    return try TimestampParser.parse(text, now: now)
-  } catch let error as ITSMError {
-    throw ITSMError.usage("\(flag): \(error.messages.joined())")
-  }
-}
-
 /// Splits repeated or comma-separated option values: `--priority P1,P2 --priority P3`.
 func commaList(_ values: [String]) -> [String] {
   values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }

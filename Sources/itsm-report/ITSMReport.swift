@@ -3,7 +3,7 @@ import ITSMCommandSupport
 import ITSMCore
 
 @main
-struct ITSMReport: ParsableCommand {
+struct ITSMReport: ITSMTool {
   static let toolName = "itsm-report"
 
   static let configuration = CommandConfiguration(
@@ -21,10 +21,6 @@ struct ITSMReport: ParsableCommand {
     version: ITSMVersion.current,
     subcommands: [Metrics.self])
 
-  static func main() {
-    CommandRunner.prepareProcess()
-    main(nil)
-  }
 }
 
 extension MTTRVariant: ExpressibleByArgument {}

@@ -72,7 +72,7 @@ extension ITSMReport {
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["metric": columns])
-        let window = try resolveWindow(now: session.now)
+        let window = try parseWindow(since: since, until: until, now: session.now)
         var calculator = MetricsCalculator(
           since: window.since, until: window.until, dimensions: dimensions, variant: variant)
         if let input {
@@ -88,21 +88,6 @@ extension ITSMReport {
         for record in calculator.records() { try session.printer.print(record) }
         try session.printer.finish()
       }
-    }
-
-    private func resolveWindow(now: Timestamp) throws -> (since: Timestamp?, until: Timestamp?) {
-      func parse(_ text: String?, _ flag: String) throws -> Timestamp? {
-        guard let text else { return nil }
-        do { return try TimestampParser.parse(text, now: now) } catch let error as ITSMError {
-          throw ITSMError.usage("\(flag): \(error.messages.joined())")
-        }
-      }
-      let since = try parse(since, "--since")
-      let until = try parse(until, "--until")
-      if let since, let until, since > until {
-        throw ITSMError.usage("--since (\(since)) is after --until (\(until))")
-      }
-      return (since, until)
     }
 
     private func readRecords(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
