@@ -92,9 +92,6 @@ public struct Incident: Equatable, Sendable {
   public var updatedAt: Timestamp
   /// Fields from other systems that itsm does not model, kept as they came.
   public var extra = JSONObject()
-  /// False when an imported record left `opened_at` out (it then defaults to the import's
-  /// time for a new incident, and keeps the stored time for an existing one). Not stored.
-  public var openedAtGiven = true
 
   public init(
     id: String, title: String, service: String, priority: Priority,

@@ -62,6 +62,14 @@ struct IncidentFields {
   }
 }
 
+/// An incident decoded from a record, with what the record left out that matters later.
+public struct DecodedIncident: Sendable {
+  public var incident: Incident
+  /// False when the record had no `opened_at`: it then defaults to the import's time for a new
+  /// incident, and an existing incident keeps its own without a warning.
+  public var openedAtGiven: Bool
+}
+
 /// Turns incident records (from `export`, another system, or jq) into validated incidents.
 /// Pure: no database, no clock but the `now` it is given.
 public struct IncidentDecoder: Sendable {
@@ -75,7 +83,7 @@ public struct IncidentDecoder: Sendable {
 
   /// Decodes one record. The id may be absent (nil in the result); everything else is checked:
   /// types, ranges, known choices, and that the lifecycle times are in order.
-  public func decode(_ object: JSONObject) throws -> Incident {
+  public func decode(_ object: JSONObject) throws -> DecodedIncident {
     let f = IncidentFields(object)
     if let kind = try f[.kind].string(), kind != "incident" {
       throw RecordRejection("not an incident record (kind '\(kind)')")
@@ -111,15 +119,15 @@ public struct IncidentDecoder: Sendable {
     var incident = Incident(
       id: givenID ?? "", title: title, service: service, priority: effective,
       prioritySource: prioritySource, openedAt: openedAt)
-    incident.openedAtGiven = f[.openedAt].value != nil
+    let openedAtGiven = f[.openedAt].value != nil
     incident.impact = impact
     incident.urgency = urgency
     incident.matrixPriority = matrixPriority
     try decodeDetails(f, into: &incident)
-    try decodeTimes(f, into: &incident)
+    try decodeTimes(f, into: &incident, openedAtGiven: openedAtGiven)
     try decodeStatus(f, into: &incident)
     if incident.id.isEmpty { incident.id = IncidentDecoder.naturalID(incident) }
-    return incident
+    return DecodedIncident(incident: incident, openedAtGiven: openedAtGiven)
   }
 
   private func decodeDetails(_ f: IncidentFields, into incident: inout Incident) throws {
@@ -167,7 +175,7 @@ public struct IncidentDecoder: Sendable {
     incident.extra = extra
   }
 
-  private func decodeTimes(_ f: IncidentFields, into incident: inout Incident) throws {
+  private func decodeTimes(_ f: IncidentFields, into incident: inout Incident, openedAtGiven: Bool) throws {
     incident.startedAt = try f[.startedAt].timestamp()
     incident.acknowledgedAt = try f[.acknowledgedAt].timestamp()
     incident.firstResolvedAt = try f[.firstResolvedAt].timestamp()
@@ -178,7 +186,7 @@ public struct IncidentDecoder: Sendable {
     if incident.firstResolvedAt == nil { incident.firstResolvedAt = incident.resolvedAt }
     func order(_ earlier: (String, Timestamp?), _ later: (String, Timestamp?)) throws {
       if let a = earlier.1, let b = later.1, b < a {
-        let defaulted = earlier.0 == "opened_at" && !incident.openedAtGiven ? ", which is missing and so is now" : ""
+        let defaulted = earlier.0 == "opened_at" && !openedAtGiven ? ", which is missing and so is now" : ""
         throw RecordRejection("\(later.0) (\(b)) is before \(earlier.0) (\(a))\(defaulted)")
       }
     }
@@ -314,7 +322,9 @@ public final class IncidentImporter {
 
   /// Opening, first acknowledgement and first resolution are recorded once, by their events,
   /// and metrics rely on them: a re-import never moves them (it may fill one that is missing).
-  private func keepRecordedTimes(of existing: Incident, in incident: inout Incident, line: Int, source: String) {
+  private func keepRecordedTimes(
+    of existing: Incident, in incident: inout Incident, openedAtGiven: Bool, line: Int, source: String
+  ) {
     func keep(_ name: String, _ path: WritableKeyPath<Incident, Timestamp?>) {
       guard let recorded = existing[keyPath: path] else { return }
       if let given = incident[keyPath: path], given != recorded {
@@ -322,7 +332,7 @@ public final class IncidentImporter {
       }
       incident[keyPath: path] = recorded
     }
-    if incident.openedAtGiven && incident.openedAt != existing.openedAt {
+    if openedAtGiven && incident.openedAt != existing.openedAt {
       onWarning(
         "\(source):\(line): \(incident.id): opened_at stays \(existing.openedAt) as recorded (the record says \(incident.openedAt))"
       )
@@ -332,8 +342,8 @@ public final class IncidentImporter {
     keep("first_resolved_at", \.firstResolvedAt)
   }
 
-  public func apply(_ incoming: Incident, line: Int, source: String) throws {
-    var incident = incoming
+  public func apply(_ decoded: DecodedIncident, line: Int, source: String) throws {
+    var incident = decoded.incident
     if try store.insertIfNew(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context) {
       let slot = Int(incident.rowID! - firstNewRow)
       if linesOfNewRows.count <= slot {
@@ -357,7 +367,7 @@ public final class IncidentImporter {
       linesOfUpdatedRows[row] = line
     }
     incident.rowID = row
-    keepRecordedTimes(of: existing, in: &incident, line: line, source: source)
+    keepRecordedTimes(of: existing, in: &incident, openedAtGiven: decoded.openedAtGiven, line: line, source: source)
     let changes = Incident.changes(from: existing, to: incident, policy: store.policy)
     guard !changes.isEmpty else {
       summary.unchanged += 1

@@ -176,15 +176,9 @@ public struct DurationValue: Hashable, Comparable, Sendable, CustomStringConvert
 
   public init(seconds: Int64) { self.seconds = seconds }
 
-  public static func minutes(_ m: Int64) -> DurationValue { DurationValue(seconds: m * 60) }
-  public static func hours(_ h: Int64) -> DurationValue { DurationValue(seconds: h * 3600) }
-  public static func days(_ d: Int64) -> DurationValue { DurationValue(seconds: d * 86_400) }
-
   public static func < (lhs: DurationValue, rhs: DurationValue) -> Bool {
     lhs.seconds < rhs.seconds
   }
-
-  public var minutes: Double { Double(seconds) / 60 }
 
   /// Parses `45s`, `90m`, `2h`, `1d12h`, `2w` (units w, d, h, m, s, each at most once, in that
   /// order). A bare number is refused: the unit is never guessed.

@@ -99,7 +99,7 @@ extension ITSMReport {
         reader,
         decode: { object in
           guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-          return IncidentFacts(try decoder.decode(object), policy: policy)
+          return IncidentFacts(try decoder.decode(object).incident, policy: policy)
         },
         apply: { facts, _ in add(facts) },
         onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })

@@ -47,7 +47,7 @@ struct PolicyAndDecoderTests {
 
   func decode(_ text: String) throws -> Incident {
     guard case .object(let o) = try JSONParser.parse(text) else { throw RecordRejection("not an object") }
-    return try IncidentDecoder(policy: Policy(), now: Timestamp(seconds: 1_000_000)).decode(o)
+    return try IncidentDecoder(policy: Policy(), now: Timestamp(seconds: 1_000_000)).decode(o).incident
   }
 
   @Test func decoderDerivesStatusPriorityAndId() throws {
