@@ -34,6 +34,8 @@ enum IncidentKey: String, CaseIterable {
 
   /// The key names in slot order; a linear scan of short strings beats hashing them.
   static let names: [String] = allCases.map(\.rawValue)
+  /// The cases in slot order (`allCases` builds a new array on every use).
+  static let ordered: [IncidentKey] = allCases
 }
 
 extension Incident {
@@ -47,7 +49,7 @@ struct IncidentFields {
   private(set) var unknown: [JSONField] = []
 
   init(_ object: JSONObject) {
-    slots = [JSONValue?](repeating: nil, count: IncidentKey.allCases.count)
+    slots = [JSONValue?](repeating: nil, count: IncidentKey.ordered.count)
     for field in object.fields {
       if let slot = IncidentKey.names.firstIndex(of: field.key) {
         slots[slot] = field.value
@@ -58,7 +60,7 @@ struct IncidentFields {
   }
 
   subscript(key: IncidentKey) -> FieldValue {
-    FieldValue(key.rawValue, slots[IncidentKey.allCases.firstIndex(of: key)!])
+    FieldValue(key.rawValue, slots[IncidentKey.ordered.firstIndex(of: key)!])
   }
 }
 

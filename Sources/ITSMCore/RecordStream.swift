@@ -315,10 +315,12 @@ public struct FieldValue {
     return t
   }
 
-  public func choice<T: RawRepresentable>(_ type: T.Type, names: [String]) throws -> T? where T.RawValue == String {
+  /// A value of `type`; `names` (evaluated only for the error) lists the valid ones.
+  public func choice<T: RawRepresentable>(_ type: T.Type, names: @autoclosure () -> [String]) throws -> T?
+  where T.RawValue == String {
     guard let text = try string() else { return nil }
     guard let value = T(rawValue: text) else {
-      throw RecordRejection("unknown \(key) '\(text)' (expected \(names.joined(separator: ", ")))")
+      throw RecordRejection("unknown \(key) '\(text)' (expected \(names().joined(separator: ", ")))")
     }
     return value
   }
