@@ -8,8 +8,7 @@ extension ITSMIncident {
       commandName: "ack",
       abstract: "Acknowledge an incident (the first acknowledgement starts nothing twice).",
       discussion: """
-        Acknowledging an incident that is already acknowledged changes nothing and says so;
-        acknowledging a resolved, closed or canceled one fails with exit 1.
+        Acknowledging an incident that is already acknowledged changes nothing and says so; acknowledging a resolved, closed or canceled one fails with exit 1.
 
         Example:
           itsm-incident ack INC-7

@@ -8,16 +8,9 @@ extension ITSMIncident {
       abstract: "Ingest monitoring alerts (JSON Lines) with de-duplication.",
       discussion: """
         Each line: {"dedup_key", "title", "service", "priority" or "severity", "status":
-        "firing"|"resolved", "at"}. A firing alert joins the open incident that holds its
-        dedup_key (alert_count, last_alert_at) or opens one; a resolved alert resolves it when
-        the policy says so (alerts.resolve_incidents, on by default). Keys join open incidents
-        only. Prints each incident the alerts touched.
+        "firing"|"resolved", "at"}. A firing alert joins the open incident that holds its dedup_key (alert_count, last_alert_at) or opens one; a resolved alert resolves it when the policy says so (alerts.resolve_incidents, on by default). Keys join open incidents only. Prints each incident the alerts touched.
 
-        From a file, the alerts are all-or-nothing: one bad line and nothing is written (exit 65).
-        From a pipe that pauses (a feed such as 'tail -F alerts.jsonl | itsm-incident alert'),
-        each burst is committed and printed when the input goes quiet, so the feed never holds
-        the database locked while it waits; a bad line stops the feed at the end of its burst,
-        and only that burst is undone.
+        From a file, the alerts are all-or-nothing: one bad line and nothing is written (exit 65). From a pipe that pauses (a feed such as 'tail -F alerts.jsonl | itsm-incident alert'), each burst is committed and printed when the input goes quiet, so the feed never holds the database locked while it waits; a bad line stops the feed at the end of its burst, and only that burst is undone.
 
         Example:
           echo '{"dedup_key":"mail-queue","title":"Mail queue high","service":"mail","severity":"critical","status":"firing"}' \\

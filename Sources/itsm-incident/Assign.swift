@@ -7,8 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Hand an incident to a person, a team or a support tier.",
       discussion: """
-        A change of assignee or team counts as a reassignment. An acknowledged incident moves
-        to in_progress.
+        A change of assignee or team counts as a reassignment. An acknowledged incident moves to in_progress.
 
         Example:
           itsm-incident assign INC-7 --to ana --team messaging --tier L2

@@ -7,8 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Close a resolved incident.",
       discussion: """
-        By default the policy requires a root cause and resolution notes; a refusal says exactly
-        which is missing (exit 1).
+        By default the policy requires a root cause and resolution notes; a refusal says exactly which is missing (exit 1).
 
         Example:
           itsm-incident close INC-7

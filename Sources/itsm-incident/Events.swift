@@ -7,8 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Print the append-only event log.",
       discussion: """
-        Events are never changed or deleted; 'seq' only grows, so a consumer can resume with
-        --after-seq from the last one it saw.
+        Events are never changed or deleted; 'seq' only grows, so a consumer can resume with --after-seq from the last one it saw.
 
         Examples:
           itsm-incident events --incident INC-7

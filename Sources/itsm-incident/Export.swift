@@ -7,8 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Export incidents as JSON Lines that 'import' reads back unchanged.",
       discussion: """
-        The same filters as 'list'. The export is lossless: 'export | import' into another
-        database gives the same incidents.
+        The same filters as 'list'. The export is lossless: 'export | import' into another database gives the same incidents.
 
         Examples:
           itsm-incident export > incidents.jsonl

@@ -10,9 +10,7 @@ struct ITSMIncident: ITSMTool {
     commandName: toolName,
     abstract: "Open, acknowledge, hand over, resolve and close incidents; import, export and ingest alerts.",
     discussion: """
-      Every change appends an event to the incident's timeline, and every command that changes
-      an incident prints the resulting incident record (JSON Lines when piped, a table on a
-      terminal).
+      Every change appends an event to the incident's timeline, and every command that changes an incident prints the resulting incident record (JSON Lines when piped, a table on a terminal).
 
       Examples:
         itsm-incident open --title "Mail delivery delayed" --service mail --impact 1 --urgency 2

@@ -7,12 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Import incident records (JSON Lines), upserting by id.",
       discussion: """
-        Records may come from 'export', from another system or from jq. 'id' is optional (a
-        stable one is derived from service, title and opened_at); give 'priority' or 'impact'
-        and 'urgency'. Historic times are kept and the timeline is synthesized from them
-        (source 'import'). Unknown keys are kept under 'extra'. Re-importing the same input
-        changes nothing. Prints a summary record; one bad line writes nothing (exit 65) unless
-        --skip-invalid is given.
+        Records may come from 'export', from another system or from jq. 'id' is optional when 'opened_at' is given (a stable one is derived from service, title and opened_at); give 'priority' or 'impact' and 'urgency'. Historic times are kept and the timeline is synthesized from them (source 'import'). Unknown keys are kept under 'extra'. Re-importing the same input changes nothing. Prints a summary record; one bad line writes nothing (exit 65) unless --skip-invalid is given.
 
         Examples:
           itsm-incident import --input incidents.jsonl

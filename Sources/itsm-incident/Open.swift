@@ -7,8 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Open an incident.",
       discussion: """
-        The priority comes from impact and urgency through the policy's matrix (impact 1 and
-        urgency 2 make P2 by default); --priority overrides it, and both stay visible.
+        The priority comes from impact and urgency through the policy's matrix (impact 1 and urgency 2 make P2 by default); --priority overrides it, and both stay visible.
 
         Example:
           itsm-incident open --title "Mail delivery delayed" --service mail --impact 1 --urgency 2 \\

@@ -7,8 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Resolve an incident: service is restored.",
       discussion: """
-        The root cause and resolution notes may come now or at close; closing needs both by
-        default (policy incidents.closure).
+        The root cause and resolution notes may come now or at close; closing needs both by default (policy incidents.closure).
 
         Example:
           itsm-incident resolve INC-7 --root-cause "relay queue full" --resolution "raised the queue limit"

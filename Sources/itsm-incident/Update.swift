@@ -7,10 +7,7 @@ extension ITSMIncident {
     static let configuration = CommandConfiguration(
       abstract: "Change fields of an incident.",
       discussion: """
-        Settable fields: \(FieldAssignment.settable.joined(separator: ", ")). An empty value
-        clears an optional field. '--set priority=P1' overrides the matrix; '--set priority=matrix'
-        derives it again from impact and urgency. Priority changes are recorded as their own
-        'priority_changed' events.
+        Settable fields: \(FieldAssignment.settable.joined(separator: ", ")). An empty value clears an optional field. '--set priority=P1' overrides the matrix; '--set priority=matrix' derives it again from impact and urgency. Priority changes are recorded as their own 'priority_changed' events.
 
         Example:
           itsm-incident update INC-7 --set impact=1 --set users_affected=1200 --set tags.customer=acme

@@ -10,8 +10,7 @@ struct ITSMReport: ITSMTool {
     commandName: toolName,
     abstract: "The numbers operations is judged by: time to acknowledge and to restore, rates, lost hours and cost.",
     discussion: """
-      Reports read the database, or incident records on stdin (--input -), so that an analyst
-      can filter with jq in between.
+      Reports read the database, or incident records on stdin (--input -), so that an analyst can filter with jq in between.
 
       Examples:
         itsm-report metrics --since -30d --by priority --format table

@@ -7,25 +7,21 @@ extension ITSMReport {
     static let configuration = CommandConfiguration(
       abstract: "MTTA, MTTR (named variant), reopen, shift-left and repeat rates, lost hours and cost, per group.",
       discussion: """
-        Over the incidents opened in [--since, --until) (all of them when no bounds are given),
-        one 'metric' record per group:
-          incidents, acknowledged, unacknowledged: incidents never acknowledged count as
-            unacknowledged, not as zero minutes;
-          mtta_mean_min, mtta_p50_min, mtta_p90_min: opened to the first acknowledgement;
-          mttr_variant, mttr_count, mttr_mean_min, mttr_p50_min, mttr_p90_min: resolve = opened
-            to first resolution, restore = impact start (else opened) to first resolution,
-            respond = opened to the first action a person took at the command line (database
-            only; imported incidents have none);
-          resolved, reopen_rate, shift_left_rate (resolved at support tier L0/L1): over the
-            incidents first resolved in the window (by week or month of that resolution);
-          repeat_rate: same service and root cause as an incident opened up to 30 days before
-            (the database is searched before --since; records on stdin are only compared with
-            each other, so pipe in the 30 days before too);
-          productivity_loss_hours and financial_impact (policy hourly costs).
-        Percentiles are exact (linear between the closest ranks); an empty group has no
-        figures rather than zeros. Opening, first acknowledgement and first resolution are the
-        times the timeline recorded: later imports never move them. Escalation rates come with
-        itsm-escalate.
+        Over the incidents opened in [--since, --until) (all of them when no bounds are given), one 'metric' record per group, with these fields.
+
+        incidents, acknowledged, unacknowledged: incidents never acknowledged count as unacknowledged, not as zero minutes.
+
+        mtta_mean_min, mtta_p50_min, mtta_p90_min: opened to the first acknowledgement.
+
+        mttr_variant, mttr_count, mttr_mean_min, mttr_p50_min, mttr_p90_min: resolve = opened to first resolution; restore = impact start (else opened) to first resolution; respond = opened to the first action a person took at the command line (database only; imported incidents have none).
+
+        resolved, reopen_rate, shift_left_rate (resolved at support tier L0/L1): over the incidents first resolved in the window (by week or month of that resolution).
+
+        repeat_rate: same service and root cause as an incident opened up to 30 days before. The database is searched before --since; records on stdin are only compared with each other, so pipe in the 30 days before too.
+
+        productivity_loss_hours and financial_impact: users affected x minutes of impact, priced at the policy's hourly costs.
+
+        Percentiles are exact (linear between the closest ranks); an empty group has no figures rather than zeros. Opening, first acknowledgement and first resolution are the times the timeline recorded: later imports never move them. Escalation rates come with itsm-escalate.
 
         Examples:
           itsm-report metrics --since 2026-10-01 --until 2026-11-01 --by priority
