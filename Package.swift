@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "itsm-incident", targets: ["itsm-incident"]),
+    .executable(name: "itsm-escalate", targets: ["itsm-escalate"]),
     .executable(name: "itsm-report", targets: ["itsm-report"]),
     .executable(name: "itsm-gen", targets: ["itsm-gen"]),
     .library(name: "ITSMCore", targets: ["ITSMCore"]),
@@ -30,6 +31,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "itsm-incident", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
+    .executableTarget(name: "itsm-escalate", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-report", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-gen", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .testTarget(name: "ITSMCoreTests", dependencies: ["ITSMCore"]),

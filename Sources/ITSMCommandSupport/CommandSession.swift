@@ -10,7 +10,7 @@ import ITSMCore
 public struct CommandSession {
   public let global: GlobalOptions
   public let policy: Policy
-  public let now: Timestamp
+  public var now: Timestamp
   public let printer: RecordPrinter
   public let messages: Messages
 

@@ -30,6 +30,8 @@ public struct AlertIngest {
   public let store: IncidentStore
   public let context: ChangeContext
   public let now: Timestamp
+  /// Called with each incident an alert opens, in the same transaction.
+  public var onOpened: ((Incident) throws -> Void)?
 
   public init(store: IncidentStore, context: ChangeContext, now: Timestamp) {
     self.store = store
@@ -98,6 +100,7 @@ public struct AlertIngest {
       incident.extra = alert.extra
       let data = JSONObject([JSONField("dedup_key", .string(alert.dedupKey))])
       try store.insert(&incident, events: [EventDraft(type: "opened", at: alert.at, data: data)], context: context)
+      try onOpened?(incident)
       return .opened(incident)
     case (.resolved, let incident?):
       // Alerts may arrive out of order; a resolution never goes before the last change.

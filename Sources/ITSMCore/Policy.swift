@@ -59,6 +59,8 @@ public struct Policy: Equatable, Sendable {
   public var currency = "USD"
   /// Cost of one hour of lost productivity when the service sets none.
   public var hourlyCost: Double = 50
+  /// Escalation policies, routes, calendars, the war room and SLA targets.
+  public var escalation = EscalationRules.defaults
 
   public init() {}
 
@@ -203,7 +205,9 @@ public struct PolicyNode {
 /// The sections of the policy file, each validated into the `Policy` value.
 enum PolicySections {
   static func apply(_ root: PolicyNode, to policy: inout Policy) throws {
-    let sections: Set<String> = ["version", "services", "priority_matrix", "incidents", "alerts", "costs"]
+    let sections: Set<String> = [
+      "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla",
+    ]
     for (key, node) in try root.mapping(allowed: sections) {
       switch key {
       case "version":
@@ -213,6 +217,8 @@ enum PolicySections {
       case "incidents": try incidents(node, &policy)
       case "alerts": try alerts(node, &policy.alerts)
       case "costs": try costs(node, &policy)
+      case "escalation": try escalation(node, &policy.escalation)
+      case "sla": try sla(node, &policy.escalation.sla)
       default: break
       }
     }

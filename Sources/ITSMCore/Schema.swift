@@ -67,6 +67,64 @@ public enum Schema {
           CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
           """)
     }
+    migrator.registerMigration("v2-escalation-and-outbox") { db in
+      try db.execute(
+        sql: """
+          -- The escalation and SLA rules as they were when an incident was first seen: YAML
+          -- that the policy loader reads back, named by a hash of itself.
+          CREATE TABLE policy_versions (
+            num INTEGER PRIMARY KEY,
+            version TEXT NOT NULL UNIQUE,
+            body TEXT NOT NULL,
+            first_used_at INTEGER NOT NULL
+          );
+          CREATE TABLE escalation_state (
+            incident_num INTEGER PRIMARY KEY REFERENCES incidents(num),
+            policy_version INTEGER NOT NULL REFERENCES policy_versions(num),
+            policy_name TEXT,
+            level INTEGER NOT NULL DEFAULT 0,
+            level_at INTEGER,
+            repeats INTEGER NOT NULL DEFAULT 0,
+            renotified INTEGER NOT NULL DEFAULT 0,
+            renotified_at INTEGER,
+            war_room INTEGER NOT NULL DEFAULT 0,
+            response TEXT NOT NULL,
+            resolution TEXT NOT NULL,
+            held_seconds INTEGER NOT NULL DEFAULT 0,
+            held_since INTEGER,
+            seen_updated_at INTEGER NOT NULL,
+            next_due_at INTEGER,
+            active INTEGER NOT NULL
+          );
+          CREATE INDEX escalation_state_active ON escalation_state(incident_num) WHERE active = 1;
+
+          -- The outbox: every notification any tool wants delivered waits here until
+          -- 'itsm-escalate notify' delivers it. The id is derived from what the notification
+          -- is about, so the same one is never queued twice.
+          CREATE TABLE notifications (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            entity_num INTEGER,
+            priority INTEGER,
+            recipient TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            level INTEGER,
+            message TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            last_error TEXT,
+            delivered_at INTEGER
+          );
+          CREATE INDEX notifications_pending ON notifications(next_attempt_at) WHERE state = 'pending';
+          """)
+    }
     return migrator
   }
 }

@@ -37,9 +37,12 @@ extension ITSMIncident {
         }
         let counts = try global.withWritableDatabase(dryRun: dryRun.dryRun) { database in
           try database.writeInParts(dryRun: dryRun.dryRun) { parts in
-            let ingest = AlertIngest(
+            var ingest = AlertIngest(
               store: IncidentStore(parts.db, policy: session.policy), context: session.context(source: "alert"),
               now: session.now)
+            // New incidents keep the escalation policy in force when they open.
+            let escalation = EscalationStore(parts.db, policy: session.policy, context: ingest.context)
+            ingest.onOpened = { try escalation.bind($0, now: session.now) }
             return try RecordStream(skipInvalid: input.skipInvalid).run(
               reader,
               decode: { try AlertIngest.decode($0, policy: policy, now: now) },

@@ -65,6 +65,9 @@ extension ITSMIncident {
             incident.id = try store.nextID()
             try store.insert(
               &incident, events: [EventDraft(type: "opened", at: session.now)], context: session.context(source: "cli"))
+            // The incident keeps the escalation policy in force now, whatever the file says later.
+            try EscalationStore(db, policy: session.policy, context: session.context(source: "cli"))
+              .bind(incident, now: session.now)
           }
         }
         if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+
+/// A notification waiting in the outbox, as `notify` hands it to a delivery.
+public struct PendingNotification: Sendable {
+  public var num: Int64
+  public var id: String
+  public var entity: String
+  public var entityID: String
+  public var entityNum: Int64?
+  public var attempts: Int
+  /// The record of kind `notification` that is delivered.
+  public var record: JSONObject
+}
+
+/// The notification outbox: claiming due notifications for delivery, and recording how each
+/// delivery went. Claims are leases, so that two `notify` runs at once do not both send the
+/// same notification; a run that dies leaves its claims to expire and be retried.
+public struct Outbox {
+  public let db: Database
+
+  public init(_ db: Database) { self.db = db }
+
+  /// How long a claim keeps other runs away.
+  public static let lease = DurationValue(seconds: 300)
+
+  /// Claims up to `limit` pending notifications that are due, oldest first.
+  public func claim(now: Timestamp, limit: Int) throws -> [PendingNotification] {
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT num, id, source, entity, entity_id, entity_num, priority, recipient, channel, reason, level, message,
+          created_at, attempts
+        FROM notifications
+        WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+        ORDER BY next_attempt_at, num LIMIT ?
+        """, arguments: [now.seconds, now.seconds, limit])
+    var claimed: [PendingNotification] = []
+    let lease = try db.cachedStatement(
+      sql: "UPDATE notifications SET lease_until = ?, attempts = attempts + 1 WHERE num = ?")
+    for row in rows {
+      let num: Int64 = row[0]
+      try lease.execute(arguments: [(now + Outbox.lease).seconds, num])
+      let entity: String = row[3]
+      let entityID: String = row[4]
+      var o = JSONObject()
+      o.add("kind", .string("notification"))
+      o.add("id", .string(row[1]))
+      if entity == "incident" {
+        o.add("incident", .string(entityID))
+      } else {
+        o.add("entity", .string(entity))
+        o.add("entity_id", .string(entityID))
+      }
+      o.add("priority", (row[6] as Int?).flatMap { Priority(rawValue: $0) }.map { .string($0.description) })
+      o.add("to", .string(row[7]))
+      o.add("channel", .string(row[8]))
+      o.add("reason", .string(row[9]))
+      o.add("level", (row[10] as Int64?).map { .int($0) })
+      o.add("message", .string(row[11]))
+      o.add("created_at", .string(Timestamp(seconds: row[12]).rfc3339))
+      o.add("source", .string(row[2]))
+      let attempts: Int = row[13] + 1
+      o.add("attempts", .int(Int64(attempts)))
+      claimed.append(
+        PendingNotification(
+          num: num, id: row[1], entity: entity, entityID: entityID, entityNum: row[5], attempts: attempts, record: o))
+    }
+    return claimed
+  }
+
+  /// Records a delivery: the notification leaves the outbox, and the entity's timeline says
+  /// where it went.
+  public func delivered(_ n: PendingNotification, via: String, now: Timestamp, context: ChangeContext) throws {
+    try db.execute(
+      sql: """
+        UPDATE notifications SET state = 'delivered', delivered_at = ?, lease_until = NULL, last_error = NULL
+        WHERE num = ?
+        """, arguments: [now.seconds, n.num])
+    var data = JSONObject()
+    data.add("notification", .string(n.id))
+    data.add("to", n.record["to"])
+    data.add("channel", n.record["channel"])
+    data.add("reason", n.record["reason"])
+    data.add("via", .string(via))
+    data.add("attempts", .int(Int64(n.attempts)))
+    try db.execute(
+      sql: """
+        INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source, data)
+        VALUES (?, ?, ?, ?, 'notification_delivered', ?, ?, ?)
+        """,
+      arguments: [
+        now.seconds, n.entity, n.entityID, n.entityNum ?? 0, context.actor, context.source,
+        JSONSerializer.string(data),
+      ])
+  }
+
+  /// Records a failed attempt: the notification stays pending and is retried after a backoff
+  /// that doubles with each attempt (30 s, 1 min, 2 min ... at most 1 h).
+  public func failed(_ n: PendingNotification, error: String, now: Timestamp) throws -> Timestamp {
+    let retryAt = now + Outbox.backoff(attempts: n.attempts)
+    try db.execute(
+      sql: "UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE num = ?",
+      arguments: [retryAt.seconds, String(error.prefix(500)), n.num])
+    return retryAt
+  }
+
+  public static func backoff(attempts: Int) -> DurationValue {
+    let exponent = min(max(attempts - 1, 0), 7)
+    return DurationValue(seconds: min(30 << Int64(exponent), 3600))
+  }
+
+  /// Pending notifications, due or waiting for a retry.
+  public func pendingCount() throws -> Int {
+    try Int.fetchOne(db, sql: "SELECT count(*) FROM notifications WHERE state = 'pending'") ?? 0
+  }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Yams
+
+/// Writes a policy back as YAML that `PolicyLoader` reads: the effective policy with every
+/// default filled in (`itsm-escalate policy show`), or just the part an incident is pinned to.
+public enum PolicyWriter {
+  /// The whole effective policy.
+  public static func yaml(_ policy: Policy) throws -> String {
+    var root: [(Node, Node)] = [("version", "1")]
+    var services: [(Node, Node)] = []
+    for service in policy.services.values.sorted(by: { $0.name < $1.name }) {
+      var entry: [(Node, Node)] = [("tier", Node(service.tier.rawValue))]
+      if let owner = service.owner { entry.append(("owner", Node(owner))) }
+      if !service.dependsOn.isEmpty { entry.append(("depends_on", list(service.dependsOn))) }
+      if let cost = service.hourlyCost { entry.append(("hourly_cost", number(cost))) }
+      services.append((Node(service.name), map(entry)))
+    }
+    root.append(("services", map(services)))
+    root.append(("priority_matrix", Node(policy.priorityMatrix.cells.map { list($0.map(\.description)) })))
+    root.append(
+      (
+        "incidents",
+        map([
+          (
+            "closure",
+            map([
+              ("require_root_cause", bool(policy.closure.requireRootCause)),
+              ("require_resolution", bool(policy.closure.requireResolution)),
+            ])
+          )
+        ])
+      ))
+    let severities = policy.alerts.severityPriority.sorted { $0.key < $1.key }
+    root.append(
+      (
+        "alerts",
+        map([
+          ("resolve_incidents", bool(policy.alerts.resolveIncidents)),
+          ("severity_priority", map(severities.map { (Node($0.key), Node($0.value.description)) })),
+        ])
+      ))
+    root.append(
+      ("costs", map([("currency", Node(policy.currency)), ("hourly_cost", number(policy.hourlyCost))])))
+    root += escalationSections(policy.escalation)
+    return try Yams.serialize(node: map(root), width: -1)
+  }
+
+  /// The `escalation` and `sla` sections alone, as a policy file of their own: what is pinned
+  /// to an incident, and what its version is the hash of.
+  public static func escalationYAML(_ rules: EscalationRules) throws -> String {
+    try Yams.serialize(node: map([("version", "1")] + escalationSections(rules)), width: -1)
+  }
+
+  static func escalationSections(_ rules: EscalationRules) -> [(Node, Node)] {
+    let policies = rules.policies.map { policy -> (Node, Node) in
+      var entry: [(Node, Node)] = []
+      if let timeout = policy.ackTimeout { entry.append(("ack_timeout", Node(timeout.compactText))) }
+      entry.append(("renotify_limit", Node(String(policy.renotifyLimit))))
+      entry.append(
+        (
+          "levels",
+          Node(
+            policy.levels.map { level in
+              map([
+                ("targets", list(level.targets.map(\.description))),
+                ("delay", Node(level.delay.compactText)),
+                ("repeat", Node(String(level.repeats))),
+                ("until", Node(level.until.rawValue)),
+              ])
+            })
+        ))
+      return (Node(policy.name), map(entry))
+    }
+    let routes = rules.routes.map { route -> Node in
+      var entry: [(Node, Node)] = []
+      if !route.priorities.isEmpty { entry.append(("priority", list(route.priorities.map(\.description)))) }
+      if !route.services.isEmpty { entry.append(("service", list(route.services))) }
+      if !route.tiers.isEmpty { entry.append(("tier", list(route.tiers.map(\.rawValue)))) }
+      if !route.regions.isEmpty { entry.append(("region", list(route.regions))) }
+      if let calendar = route.calendar { entry.append(("calendar", Node(calendar))) }
+      entry.append(("policy", Node(route.policy)))
+      return map(entry)
+    }
+    let calendars = rules.calendars.map { calendar -> (Node, Node) in
+      var entry: [(Node, Node)] = [
+        ("timezone", Node(calendar.timeZone.identifier)),
+        ("days", list(calendar.days.sorted().map { BusinessCalendar.dayNames[$0 - 1] })),
+        ("hours", Node(calendar.hoursText)),
+      ]
+      if !calendar.holidays.isEmpty { entry.append(("holidays", list(calendar.holidays.sorted()))) }
+      return (Node(calendar.name), map(entry))
+    }
+    var escalation: [(Node, Node)] = [("policies", map(policies)), ("routes", Node(routes))]
+    if !calendars.isEmpty { escalation.append(("calendars", map(calendars))) }
+    escalation.append(
+      (
+        "war_room",
+        map([
+          ("priorities", list(rules.warRoom.priorities.map(\.description))),
+          ("channel", Node(rules.warRoom.channel)),
+          ("roles", list(rules.warRoom.roles)),
+        ])
+      ))
+    let targets = rules.sla.targets.sorted { $0.key < $1.key }.map { priority, target -> (Node, Node) in
+      (
+        Node(priority.description),
+        map([("response", Node(target.response.compactText)), ("resolution", Node(target.resolution.compactText))])
+      )
+    }
+    let sla = map([
+      ("warning_at", number(rules.sla.warningRatio)),
+      ("pause_on_hold", bool(rules.sla.pauseOnHold)),
+      ("targets", map(targets)),
+    ])
+    return [("escalation", map(escalation)), ("sla", sla)]
+  }
+
+  private static func map(_ pairs: [(Node, Node)]) -> Node { Node.mapping(Node.Mapping(pairs)) }
+  private static func list(_ items: [String]) -> Node { Node(items.map { Node($0) }) }
+  private static func bool(_ value: Bool) -> Node { Node(value ? "true" : "false") }
+  private static func number(_ value: Double) -> Node {
+    Node(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value))
+  }
+}
+
+extension EscalationRules {
+  /// The pinned form: the YAML of these rules and a short version derived from it.
+  public func pinned() throws -> (version: String, text: String) {
+    let text = try PolicyWriter.escalationYAML(self)
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return ("p" + String(hash >> 16, radix: 16), text)
+  }
+
+  /// Reads pinned rules back.
+  public static func unpinned(version: String, text: String) throws -> EscalationRules {
+    try PolicyLoader.parse(text, source: "pinned policy \(version)").escalation
+  }
+}
