@@ -81,6 +81,8 @@ public struct BusinessCalendar: Equatable, Sendable {
 
   public var name: String
   public var timeZone: TimeZone
+  /// The zone's name as the policy gave it (Foundation may report UTC as GMT).
+  public var zoneName: String
   /// ISO weekdays, 1 = Monday .. 7 = Sunday.
   public var days: Set<Int>
   /// Minutes after local midnight; `end <= start` means the span ends the next day.
@@ -90,10 +92,12 @@ public struct BusinessCalendar: Equatable, Sendable {
   public var holidays: Set<String>
 
   public init(
-    name: String, timeZone: TimeZone, days: Set<Int>, startMinute: Int, endMinute: Int, holidays: Set<String> = []
+    name: String, timeZone: TimeZone, zoneName: String? = nil, days: Set<Int>, startMinute: Int, endMinute: Int,
+    holidays: Set<String> = []
   ) {
     self.name = name
     self.timeZone = timeZone
+    self.zoneName = zoneName ?? timeZone.identifier
     self.days = days
     self.startMinute = startMinute
     self.endMinute = endMinute

@@ -127,7 +127,7 @@ extension PolicySections {
   }
 
   static func calendar(named name: String, _ node: PolicyNode) throws -> BusinessCalendar {
-    var zone: TimeZone?
+    var zone: (TimeZone, String)?
     var days: Set<Int> = [1, 2, 3, 4, 5]
     var span: (Int, Int)?
     var holidays: Set<String> = []
@@ -135,10 +135,10 @@ extension PolicySections {
       switch key {
       case "timezone":
         let text = try value.string()
-        guard text.contains("/") || text == "UTC", let found = TimeZone(identifier: text) else {
+        guard text.contains("/") || text == "UTC" || text == "GMT", let found = TimeZone(identifier: text) else {
           throw value.fail("unknown time zone '\(text)' (expected an IANA name such as Europe/Berlin)")
         }
-        zone = found
+        zone = (found, text)
       case "days": days = try weekdays(value)
       case "hours": span = try hours(value)
       case "holidays":
@@ -156,7 +156,7 @@ extension PolicySections {
     guard let zone else { throw node.fail("a calendar needs a timezone") }
     guard let span else { throw node.fail("a calendar needs hours, such as 08:00-18:00") }
     return BusinessCalendar(
-      name: name, timeZone: zone, days: days, startMinute: span.0, endMinute: span.1, holidays: holidays)
+      name: name, timeZone: zone.0, zoneName: zone.1, days: days, startMinute: span.0, endMinute: span.1, holidays: holidays)
   }
 
   static func weekdays(_ node: PolicyNode) throws -> Set<Int> {

@@ -83,7 +83,7 @@ public enum PolicyWriter {
     }
     let calendars = rules.calendars.map { calendar -> (Node, Node) in
       var entry: [(Node, Node)] = [
-        ("timezone", Node(calendar.timeZone.identifier)),
+        ("timezone", Node(calendar.zoneName)),
         ("days", list(calendar.days.sorted().map { BusinessCalendar.dayNames[$0 - 1] })),
         ("hours", Node(calendar.hoursText)),
       ]

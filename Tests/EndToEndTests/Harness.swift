@@ -98,6 +98,10 @@ final class Sandbox {
     try run("itsm-incident", arguments, stdin: stdin, env: env)
   }
 
+  func escalate(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult {
+    try run("itsm-escalate", arguments, stdin: stdin, env: env)
+  }
+
   /// Runs a shell pipeline with the binaries on PATH.
   func shell(_ script: String) throws -> RunResult {
     var env = environment
@@ -115,9 +119,12 @@ final class Sandbox {
         """
         import sqlite3, sys
         c = sqlite3.connect(sys.argv[1])
-        for t in ('incidents', 'events', 'counters'):
-            for r in c.execute('SELECT * FROM ' + t + ' ORDER BY 1'):
-                print(t, repr(r))
+        for t in ('incidents', 'events', 'counters', 'policy_versions', 'escalation_state', 'notifications'):
+            try:
+                for r in c.execute('SELECT * FROM ' + t + ' ORDER BY 1'):
+                    print(t, repr(r))
+            except sqlite3.OperationalError as e:
+                print(t, 'missing', e)
         """, database,
       ])
     return result.stdout + result.stderr
