@@ -156,7 +156,8 @@ extension PolicySections {
     guard let zone else { throw node.fail("a calendar needs a timezone") }
     guard let span else { throw node.fail("a calendar needs hours, such as 08:00-18:00") }
     return BusinessCalendar(
-      name: name, timeZone: zone.0, zoneName: zone.1, days: days, startMinute: span.0, endMinute: span.1, holidays: holidays)
+      name: name, timeZone: zone.0, zoneName: zone.1, days: days, startMinute: span.0, endMinute: span.1,
+      holidays: holidays)
   }
 
   static func weekdays(_ node: PolicyNode) throws -> Set<Int> {

@@ -95,7 +95,7 @@ enum Deliverer {
     bytes.append(0x0A)
     // A command that exits without reading its input must not kill this tool with SIGPIPE
     // (ignored by the entry point) nor block it: write, then close.
-    stdin.fileHandleForWriting.write(Data(bytes))
+    try? stdin.fileHandleForWriting.write(contentsOf: Data(bytes))
     try? stdin.fileHandleForWriting.close()
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {

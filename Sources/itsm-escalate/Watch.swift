@@ -44,6 +44,13 @@ extension ITSMEscalate {
         let fixedNow = global.now != nil || !(global.environment["ITSM_NOW"] ?? "").isEmpty
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        // A parent may have started this process with the signals blocked (the mask is
+        // inherited): unblock them, or a stop request would never arrive.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         session.messages.info("watching: a tick every \(DurationValue(seconds: interval)); SIGTERM stops")
         while !stopRequested.load(ordering: .relaxed) {
           if !fixedNow { session.now = Timestamp(Date()) }

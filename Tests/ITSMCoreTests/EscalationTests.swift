@@ -184,7 +184,9 @@ struct EscalationTests {
     state.heldSince = nil
     // 90 min target; 30 min already on hold: the breach moves from 10:30 to 11:00.
     s.status = .inProgress
-    #expect(engine.deadline(.resolution, s, state, seconds: 5400, now: at("2026-11-02T10:00:00Z")) == at("2026-11-02T11:00:00Z"))
+    #expect(
+      engine.deadline(.resolution, s, state, seconds: 5400, now: at("2026-11-02T10:00:00Z"))
+        == at("2026-11-02T11:00:00Z"))
     state.heldSince = at("2026-11-02T10:00:00Z")
     #expect(engine.deadline(.resolution, s, state, seconds: 5400, now: at("2026-11-02T10:10:00Z")) == nil)
     #expect(engine.elapsed(.resolution, s, state, at: at("2026-11-02T10:10:00Z")) == 1800)
