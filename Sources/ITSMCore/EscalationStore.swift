@@ -3,8 +3,11 @@ import GRDB
 
 /// What a tick did.
 public struct TickResult: Sendable {
-  /// The notifications it queued, in the order they were decided.
-  public var notifications: [NotificationDraft] = []
+  /// How many notifications it queued, and where they are in the outbox (by row number):
+  /// read them with `Outbox.forEach(queuedIn:)`, so that a tick that pages thousands of
+  /// incidents does not hold them all in memory.
+  public var queued = 0
+  public var queuedRows: ClosedRange<Int64>?
   public var events = 0
   public var evaluated = 0
   /// Incidents whose SLA clock is past its target and still running.
@@ -78,17 +81,15 @@ public final class EscalationStore {
   }
 
   public func state(incidentNum: Int64) throws -> EscalationState? {
-    guard
-      let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT s.policy_version, v.version, s.policy_name, s.level, s.level_at, s.repeats, s.renotified,
-            s.renotified_at, s.war_room, s.response, s.resolution, s.held_seconds, s.held_since,
-            s.seen_updated_at, s.next_due_at, s.active
-          FROM escalation_state s JOIN policy_versions v ON v.num = s.policy_version
-          WHERE s.incident_num = ?
-          """, arguments: [incidentNum])
-    else { return nil }
+    let statement = try db.cachedStatement(
+      sql: """
+        SELECT s.policy_version, v.version, s.policy_name, s.level, s.level_at, s.repeats, s.renotified,
+          s.renotified_at, s.war_room, s.response, s.resolution, s.held_seconds, s.held_since,
+          s.seen_updated_at, s.next_due_at, s.active
+        FROM escalation_state s JOIN policy_versions v ON v.num = s.policy_version
+        WHERE s.incident_num = ?
+        """)
+    guard let row = try Row.fetchOne(statement, arguments: [incidentNum]) else { return nil }
     var state = EscalationState(
       versionNum: row[0], version: row[1], seenUpdatedAt: Timestamp(seconds: row[13]))
     state.policyName = row[2]
@@ -188,7 +189,8 @@ public final class EscalationStore {
   public func tick(now: Timestamp) throws -> TickResult {
     var result = TickResult()
     _ = try pinCurrent(now: now)
-    var due: [(EscalationSubject, Bool)] = []
+    let lastBefore = try Int64.fetchOne(db, sql: "SELECT max(num) FROM notifications") ?? 0
+    var due: [(subject: EscalationSubject, changed: Bool, known: Bool)] = []
     // Open incidents: new ones, changed ones and those with something due.
     let open = RawStatement(
       boundStatement: try db.makeStatement(
@@ -201,7 +203,7 @@ public final class EscalationStore {
       let known = c.int(14) != nil
       let changed = !known || c.int(15) != c.int(12)
       let scheduled = c.int(16).map { $0 <= now.seconds } ?? false
-      if changed || scheduled, let subject = EscalationStore.subject(c) { due.append((subject, changed)) }
+      if changed || scheduled, let subject = EscalationStore.subject(c) { due.append((subject, changed, known)) }
     }
     // Incidents that left the open states since they were last looked at: their clocks stop.
     let closing = RawStatement(
@@ -212,13 +214,16 @@ public final class EscalationStore {
           WHERE s.active = 1 AND NOT \(Schema.openCondition)
           """))
     try closing.forEachRow { c in
-      if let subject = EscalationStore.subject(c) { due.append((subject, true)) }
+      if let subject = EscalationStore.subject(c) { due.append((subject, true, true)) }
     }
-    for (subject, changed) in due {
-      let outcome = try evaluate(subject, changed: changed, now: now)
+    for (subject, changed, known) in due {
+      let outcome = try evaluate(subject, changed: changed, known: known, now: now)
       result.evaluated += 1
       result.events += outcome.events.count
-      result.notifications += try record(outcome, subject: subject, now: now)
+      result.queued += try record(outcome, subject: subject, now: now).count
+    }
+    if result.queued > 0, let last = try Int64.fetchOne(db, sql: "SELECT max(num) FROM notifications") {
+      result.queuedRows = (lastBefore + 1)...last
     }
     result.breachedNow = try breachedNow()
     return result
@@ -226,9 +231,11 @@ public final class EscalationStore {
 
   /// Evaluates one incident at `now` from its stored state (pinning the current policy to an
   /// incident seen for the first time), without writing anything.
-  public func evaluate(_ subject: EscalationSubject, changed: Bool, now: Timestamp) throws -> EscalationOutcome {
+  public func evaluate(_ subject: EscalationSubject, changed: Bool, known: Bool = true, now: Timestamp) throws
+    -> EscalationOutcome
+  {
     var state: EscalationState
-    if let stored = try self.state(incidentNum: subject.num) {
+    if known, let stored = try self.state(incidentNum: subject.num) {
       state = stored
     } else {
       let pin = try pinCurrent(now: now)

@@ -24,14 +24,17 @@ public struct Outbox {
   /// How long a claim keeps other runs away.
   public static let lease = DurationValue(seconds: 300)
 
+  private static let columns = """
+    num, id, source, entity, entity_id, entity_num, priority, recipient, channel, reason, level, message,
+    created_at, attempts
+    """
+
   /// Claims up to `limit` pending notifications that are due, oldest first.
   public func claim(now: Timestamp, limit: Int) throws -> [PendingNotification] {
     let rows = try Row.fetchAll(
       db,
       sql: """
-        SELECT num, id, source, entity, entity_id, entity_num, priority, recipient, channel, reason, level, message,
-          created_at, attempts
-        FROM notifications
+        SELECT \(Outbox.columns) FROM notifications
         WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
         ORDER BY next_attempt_at, num LIMIT ?
         """, arguments: [now.seconds, now.seconds, limit])
@@ -39,34 +42,50 @@ public struct Outbox {
     let lease = try db.cachedStatement(
       sql: "UPDATE notifications SET lease_until = ?, attempts = attempts + 1 WHERE num = ?")
     for row in rows {
-      let num: Int64 = row[0]
-      try lease.execute(arguments: [(now + Outbox.lease).seconds, num])
-      let entity: String = row[3]
-      let entityID: String = row[4]
-      var o = JSONObject()
-      o.add("kind", .string("notification"))
-      o.add("id", .string(row[1]))
-      if entity == "incident" {
-        o.add("incident", .string(entityID))
-      } else {
-        o.add("entity", .string(entity))
-        o.add("entity_id", .string(entityID))
-      }
-      o.add("priority", (row[6] as Int?).flatMap { Priority(rawValue: $0) }.map { .string($0.description) })
-      o.add("to", .string(row[7]))
-      o.add("channel", .string(row[8]))
-      o.add("reason", .string(row[9]))
-      o.add("level", (row[10] as Int64?).map { .int($0) })
-      o.add("message", .string(row[11]))
-      o.add("created_at", .string(Timestamp(seconds: row[12]).rfc3339))
-      o.add("source", .string(row[2]))
-      let attempts: Int = row[13] + 1
-      o.add("attempts", .int(Int64(attempts)))
-      claimed.append(
-        PendingNotification(
-          num: num, id: row[1], entity: entity, entityID: entityID, entityNum: row[5], attempts: attempts, record: o))
+      try lease.execute(arguments: [(now + Outbox.lease).seconds, row[0] as Int64])
+      claimed.append(Outbox.pending(row, attempted: true))
     }
     return claimed
+  }
+
+  /// Calls `body` with the notifications in a range of outbox rows, in order: what a tick
+  /// queued.
+  public func forEach(queuedIn rows: ClosedRange<Int64>, _ body: (JSONObject) throws -> Void) throws {
+    let cursor = try Row.fetchCursor(
+      db, sql: "SELECT \(Outbox.columns) FROM notifications WHERE num BETWEEN ? AND ? ORDER BY num",
+      arguments: [rows.lowerBound, rows.upperBound])
+    while let row = try cursor.next() {
+      var record = Outbox.pending(row, attempted: false).record
+      record["attempts"] = nil
+      try body(record)
+    }
+  }
+
+  private static func pending(_ row: Row, attempted: Bool) -> PendingNotification {
+    let num: Int64 = row[0]
+    let entity: String = row[3]
+    let entityID: String = row[4]
+    var o = JSONObject()
+    o.add("kind", .string("notification"))
+    o.add("id", .string(row[1]))
+    if entity == "incident" {
+      o.add("incident", .string(entityID))
+    } else {
+      o.add("entity", .string(entity))
+      o.add("entity_id", .string(entityID))
+    }
+    o.add("priority", (row[6] as Int?).flatMap { Priority(rawValue: $0) }.map { .string($0.description) })
+    o.add("to", .string(row[7]))
+    o.add("channel", .string(row[8]))
+    o.add("reason", .string(row[9]))
+    o.add("level", (row[10] as Int64?).map { .int($0) })
+    o.add("message", .string(row[11]))
+    o.add("created_at", .string(Timestamp(seconds: row[12]).rfc3339))
+    o.add("source", .string(row[2]))
+    let attempts: Int = row[13] + (attempted ? 1 : 0)
+    o.add("attempts", .int(Int64(attempts)))
+    return PendingNotification(
+      num: num, id: row[1], entity: entity, entityID: entityID, entityNum: row[5], attempts: attempts, record: o)
   }
 
   /// Records a delivery: the notification leaves the outbox, and the entity's timeline says

@@ -28,14 +28,22 @@ enum Views {
 /// queued and returns how many SLAs are breached now.
 func runTick(_ session: CommandSession, dryRun: Bool) throws -> TickResult {
   let result = try session.global.withWritableDatabase(dryRun: dryRun) { database in
-    try database.write(dryRun: dryRun) { db in
-      try EscalationStore(db, policy: session.policy, context: session.context(source: "tick")).tick(now: session.now)
+    let result = try database.write(dryRun: dryRun) { db in
+      let result = try EscalationStore(db, policy: session.policy, context: session.context(source: "tick"))
+        .tick(now: session.now)
+      // A dry run prints what it would queue before it is rolled back; a real tick prints
+      // only what it committed.
+      if dryRun, let rows = result.queuedRows { try Outbox(db).forEach(queuedIn: rows, session.printer.print) }
+      return result
     }
+    if !dryRun, let rows = result.queuedRows {
+      try database.read { db in try Outbox(db).forEach(queuedIn: rows, session.printer.print) }
+    }
+    return result
   }
-  for notification in result.notifications { try session.printer.print(notification.record) }
   try session.printer.flush()
   session.messages.info(
     "tick at \(session.now): \(result.evaluated) incidents looked at, \(result.events) events, "
-      + "\(result.notifications.count) notifications queued\(dryRun ? " (dry run: nothing was changed)" : "")")
+      + "\(result.queued) notifications queued\(dryRun ? " (dry run: nothing was changed)" : "")")
   return result
 }
