@@ -12,7 +12,7 @@ struct ITSMEscalate: ITSMTool {
     discussion: """
       'tick' finds what is due (pages, escalations, re-notifications, SLA warnings and breaches, war rooms), records it on the incidents' timelines and puts one notification per target in the outbox; 'notify' delivers the outbox. Both are safe to run at any time, as often as you like: a second run at the same moment does nothing new.
 
-      Each incident keeps the escalation policy version in force when it was first seen; editing the policy file later changes how new incidents escalate, not the ones already open.
+      Each incident keeps the escalation policy version in force when it opened (an imported one: when a tick first sees it); editing the policy file later changes how new incidents escalate, not the ones already open.
 
       Example crontab:
         * * * * * itsm-escalate tick -q >> /var/log/itsm/notifications.jsonl
