@@ -196,6 +196,38 @@ struct EscalateTests {
     #expect(Set(next.records.compactMap { $0["reason"] as? String }) == ["page", "timeout", "war_room", "sla_breach"])
   }
 
+  @Test func aTickKilledHalfWayLeavesNothingAndTheNextOneDoesAllTheWork() throws {
+    let s = try Sandbox()
+    // Enough open incidents that a first tick takes a while, killed at a random moment.
+    let r = try s.shell(
+      """
+      itsm-gen incidents --count 3000 --open 3000 --days 2 --end 2026-11-01 --seed 3 | itsm-incident import -q > /dev/null
+      cp "$ITSM_DB" whole.db
+      ITSM_DB=whole.db itsm-escalate tick -q --now 2026-11-01T12:00:00Z | wc -l > whole.count
+      for delay in 0.05 0.15 0.3; do
+        itsm-escalate tick -q --now 2026-11-01T12:00:00Z > killed.jsonl & pid=$!
+        sleep $delay; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+        python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("pragma integrity_check").fetchone()[0], c.execute("select count(*) from notifications").fetchone()[0])' "$ITSM_DB" >> after-kill.txt
+      done
+      itsm-escalate tick -q --now 2026-11-01T12:00:00Z | wc -l > next.count
+      python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*), count(distinct id) from notifications").fetchone())' "$ITSM_DB"
+      """)
+    #expect(r.status == 0, "\(r.stderr)")
+    let whole =
+      Int(
+        try String(contentsOfFile: s.path("whole.count"), encoding: .utf8).trimmingCharacters(
+          in: .whitespacesAndNewlines)) ?? -1
+    #expect(whole > 3000)
+    // After each kill: a sound database holding none of the tick's notifications, or all.
+    for line in try String(contentsOfFile: s.path("after-kill.txt"), encoding: .utf8).split(separator: "\n") {
+      let parts = line.split(separator: " ")
+      #expect(parts.first == "ok")
+      #expect(parts.last == "0" || parts.last.map { Int($0) } == whole)
+    }
+    // In the end every notification exists exactly once, as many as one whole tick queues.
+    #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "(\(whole), \(whole))")
+  }
+
   @Test func anIncidentKeepsThePolicyVersionItOpenedUnder() throws {
     let s = try Sandbox()
     let slow = try s.write(
