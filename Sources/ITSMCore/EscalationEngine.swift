@@ -117,9 +117,7 @@ public struct NotificationDraft: Equatable, Sendable {
     key: String, source: String, entity: String, entityID: String, entityNum: Int64?, priority: Priority?,
     target: EscalationTarget, reason: String, level: Int?, message: String, createdAt: Timestamp
   ) {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in (key + "|" + target.description).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    let hex = String(hash, radix: 16)
+    let hex = String(StableHash.fnv1a(key + "|" + target.description), radix: 16)
     id = "N-" + String(repeating: "0", count: 16 - hex.count) + hex
     self.source = source
     self.entity = entity

@@ -246,10 +246,7 @@ public struct IncidentDecoder: Sendable {
   /// A stable id for a record that has none, from what identifies it naturally (service,
   /// title, opened_at), so that importing the same file twice finds the same incident.
   public static func naturalID(_ incident: Incident) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in "\(incident.service)\u{1F}\(incident.title)\u{1F}\(incident.openedAt.seconds)".utf8 {
-      hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-    }
+    let hash = StableHash.fnv1a("\(incident.service)\u{1F}\(incident.title)\u{1F}\(incident.openedAt.seconds)")
     return "IMP-" + String(hash >> 16, radix: 16, uppercase: false)
   }
 

@@ -127,9 +127,7 @@ extension EscalationRules {
   /// The pinned form: the YAML of these rules and a short version derived from it.
   public func pinned() throws -> (version: String, text: String) {
     let text = try PolicyWriter.escalationYAML(self)
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return ("p" + String(hash >> 16, radix: 16), text)
+    return ("p" + String(StableHash.fnv1a(text) >> 16, radix: 16), text)
   }
 
   /// Reads pinned rules back.
