@@ -75,6 +75,9 @@ public struct EscalationState: Equatable, Sendable {
   public var renotified = 0
   public var renotifiedAt: Timestamp?
   public var warRoom = false
+  /// Escalations past level 1 so far, by why: for the escalation rates of the reports.
+  public var timeoutEscalations = 0
+  public var manualEscalations = 0
   public var response = ClockState.running
   public var resolution = ClockState.running
   /// Time on hold before the resolution clock stopped, in closed spans, and the start of the
@@ -257,6 +260,8 @@ public struct EscalationEngine: Sendable {
     // The level whose condition went unmet: the one before, or this one when it repeats.
     let unmet = policy.levels[max(0, repeatNumber > 0 ? level - 1 : level - 2)].until
     out.state.level = level
+    if reason == "timeout" { out.state.timeoutEscalations += 1 }
+    if reason == "manual" { out.state.manualEscalations += 1 }
     var data = JSONObject()
     data.add("level", .int(Int64(level)))
     data.add("reason", .string(reason))

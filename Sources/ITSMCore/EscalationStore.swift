@@ -85,7 +85,7 @@ public final class EscalationStore {
       sql: """
         SELECT s.policy_version, v.version, s.policy_name, s.level, s.level_at, s.repeats, s.renotified,
           s.renotified_at, s.war_room, s.response, s.resolution, s.held_seconds, s.held_since,
-          s.seen_updated_at, s.next_due_at, s.active
+          s.seen_updated_at, s.next_due_at, s.active, s.escalations_timeout, s.escalations_manual
         FROM escalation_state s JOIN policy_versions v ON v.num = s.policy_version
         WHERE s.incident_num = ?
         """)
@@ -105,6 +105,8 @@ public final class EscalationStore {
     state.heldSince = (row[12] as Int64?).map(Timestamp.init(seconds:))
     state.nextDueAt = (row[14] as Int64?).map(Timestamp.init(seconds:))
     state.active = row[15]
+    state.timeoutEscalations = row[16]
+    state.manualEscalations = row[17]
     return state
   }
 
@@ -114,13 +116,14 @@ public final class EscalationStore {
       sql: """
         \(verb) INTO escalation_state (incident_num, policy_version, policy_name, level, level_at, repeats,
           renotified, renotified_at, war_room, response, resolution, held_seconds, held_since, seen_updated_at,
-          next_due_at, active)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          next_due_at, active, escalations_timeout, escalations_manual)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     try statement.execute(arguments: [
       incidentNum, s.versionNum, s.policyName, s.level, s.levelAt?.seconds, s.repeats, s.renotified,
       s.renotifiedAt?.seconds, s.warRoom, s.response.rawValue, s.resolution.rawValue, s.heldSeconds,
-      s.heldSince?.seconds, s.seenUpdatedAt.seconds, s.nextDueAt?.seconds, s.active,
+      s.heldSince?.seconds, s.seenUpdatedAt.seconds, s.nextDueAt?.seconds, s.active, s.timeoutEscalations,
+      s.manualEscalations,
     ])
   }
 

@@ -228,8 +228,9 @@ public struct IncidentStore {
       : "NULL"
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
-        reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human)
-      FROM incidents i
+        reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human),
+        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds
+      FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
       WHERE (opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)
       ORDER BY opened_at
       """
@@ -255,6 +256,15 @@ public struct IncidentStore {
         facts.financialImpact = policy.cost(ofLostMinutes: loss, service: facts.service)
       }
       facts.firstHumanActionAt = c.time(13)
+      facts.status = c.string(14).flatMap(IncidentStatus.init(rawValue:))
+      if let timeouts = c.int(16), let manual = c.int(17) {
+        facts.escalationSplitKnown = true
+        facts.escalatedByTimeout = timeouts > 0
+        facts.escalatedByHand = manual > 0
+        facts.heldSeconds = c.int(18) ?? 0
+      } else {
+        facts.escalatedOtherwise = (c.int(15) ?? 0) >= 2
+      }
       try body(facts)
     }
   }

@@ -58,6 +58,16 @@ public struct IncidentFacts: Sendable {
   public var causeKey: String?
   public var productivityLossMinutes: Double?
   public var financialImpact: Double?
+  public var status: IncidentStatus?
+  /// Escalated past level 1 at least once: by a timeout, by hand, or in a way not known
+  /// (an imported escalation level, or records on stdin).
+  public var escalatedByTimeout = false
+  public var escalatedByHand = false
+  public var escalatedOtherwise = false
+  /// Whether the timeout/manual split is known (itsm-escalate kept the incident's state).
+  public var escalationSplitKnown = false
+  /// Time on hold before the first resolution, as itsm-escalate counted it.
+  public var heldSeconds: Int64 = 0
 
   public init(
     priority: Priority, service: String, openedAt: Timestamp
@@ -82,7 +92,11 @@ public struct IncidentFacts: Sendable {
     causeKey = incident.rootCause.flatMap(IncidentFacts.causeKey)
     productivityLossMinutes = incident.productivityLossMinutes
     financialImpact = incident.financialImpact(policy: policy)
+    status = incident.status
+    escalatedOtherwise = incident.escalationLevel >= 2
   }
+
+  public var escalated: Bool { escalatedByTimeout || escalatedByHand || escalatedOtherwise }
 }
 
 extension IncidentFacts {
@@ -190,6 +204,11 @@ struct Accumulator {
   var repeats = 0
   var lossMinutes = 0.0
   var cost = 0.0
+  var escalated = 0
+  var escalatedByTimeout = 0
+  var escalatedByHand = 0
+  /// Incidents whose escalation split is not known: the split rates are left out when any.
+  var escalationSplitUnknown = 0
 
   /// Counts an incident opened in the window.
   mutating func addOpened(_ f: IncidentFacts, variant: MTTRVariant) {
@@ -205,6 +224,10 @@ struct Accumulator {
     }
     lossMinutes += f.productivityLossMinutes ?? 0
     cost += f.financialImpact ?? 0
+    if f.escalated { escalated += 1 }
+    if f.escalatedByTimeout { escalatedByTimeout += 1 }
+    if f.escalatedByHand { escalatedByHand += 1 }
+    if !f.escalationSplitKnown { escalationSplitUnknown += 1 }
   }
 
   /// Counts an incident first resolved in the window, for the reopen and shift-left rates.
@@ -237,6 +260,11 @@ struct Accumulator {
     o.add("reopen_rate", ratio(reopened, resolved))
     o.add("shift_left_rate", ratio(shiftLeft, resolved))
     o.add("repeat_rate", ratio(repeats, incidents))
+    o.add("escalation_rate", ratio(escalated, incidents))
+    if escalationSplitUnknown == 0 {
+      o.add("escalation_timeout_rate", ratio(escalatedByTimeout, incidents))
+      o.add("escalation_manual_rate", ratio(escalatedByHand, incidents))
+    }
     o.add("productivity_loss_hours", .double(round(lossMinutes / 60, 1)))
     o.add("financial_impact", .double(round(cost, 2)))
     return o

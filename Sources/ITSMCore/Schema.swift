@@ -88,6 +88,8 @@ public enum Schema {
             renotified INTEGER NOT NULL DEFAULT 0,
             renotified_at INTEGER,
             war_room INTEGER NOT NULL DEFAULT 0,
+            escalations_timeout INTEGER NOT NULL DEFAULT 0,
+            escalations_manual INTEGER NOT NULL DEFAULT 0,
             response TEXT NOT NULL,
             resolution TEXT NOT NULL,
             held_seconds INTEGER NOT NULL DEFAULT 0,

@@ -21,7 +21,9 @@ extension ITSMReport {
 
         productivity_loss_hours and financial_impact: users affected x minutes of impact, priced at the policy's hourly costs.
 
-        Percentiles are exact (linear between the closest ranks); an empty group has no figures rather than zeros. Opening, first acknowledgement and first resolution are the times the timeline recorded: later imports never move them. Escalation rates come with itsm-escalate.
+        Percentiles are exact (linear between the closest ranks); an empty group has no figures rather than zeros. Opening, first acknowledgement and first resolution are the times the timeline recorded: later imports never move them.
+
+        escalation_rate: incidents escalated past level 1 at least once (by itsm-escalate, or with an escalation_level of 2 or more from an import); escalation_timeout_rate and escalation_manual_rate split it by why, when every incident in the group has itsm-escalate's record of it (not for records on stdin).
 
         Examples:
           itsm-report metrics --since 2026-10-01 --until 2026-11-01 --by priority
@@ -72,7 +74,7 @@ extension ITSMReport {
         var calculator = MetricsCalculator(
           since: window.since, until: window.until, dimensions: dimensions, variant: variant)
         if let input {
-          try readRecords(input, session: session) { calculator.add($0) }
+          try readFacts(input, skipInvalid: skipInvalid, rejects: rejects, session: session) { calculator.add($0) }
         } else {
           let lookBack = window.since.map { Timestamp(seconds: $0.seconds - calculator.repeatWindow.seconds) }
           try global.openDatabaseForReading().read { db in
@@ -86,22 +88,6 @@ extension ITSMReport {
       }
     }
 
-    private func readRecords(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
-      let reader = try LineReader(path: path)
-      let sink = skipInvalid ? try RejectSink(path: rejects) : nil
-      let decoder = IncidentDecoder(policy: session.policy, now: session.now)
-      let policy = session.policy
-      let counts = try RecordStream(skipInvalid: skipInvalid).run(
-        reader,
-        decode: { object in
-          guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-          return IncidentFacts(try decoder.decode(object).incident, policy: policy)
-        },
-        apply: { facts, _ in add(facts) },
-        onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
-      if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }
-    }
-
     /// Table columns: the groups, then the figures, with the MTTR variant in the headings.
     private var columns: [Column] {
       dimensions.map { Column($0.rawValue, "group.\($0.rawValue)") } + [
@@ -112,7 +98,8 @@ extension ITSMReport {
         Column("mttr(\(variant.rawValue)) p50", "mttr_p50_min", .minutes),
         Column("mttr(\(variant.rawValue)) p90", "mttr_p90_min", .minutes),
         Column("reopen", "reopen_rate", .percent), Column("shift-left", "shift_left_rate", .percent),
-        Column("repeat", "repeat_rate", .percent), Column("lost hours", "productivity_loss_hours"),
+        Column("repeat", "repeat_rate", .percent), Column("escalated", "escalation_rate", .percent),
+        Column("lost hours", "productivity_loss_hours"),
         Column("cost", "financial_impact"),
       ]
     }
