@@ -61,6 +61,8 @@ public struct Policy: Equatable, Sendable {
   public var hourlyCost: Double = 50
   /// Escalation policies, routes, calendars, the war room and SLA targets.
   public var escalation = EscalationRules.defaults
+  /// Key results `itsm-report okr` measures.
+  public var keyResults = KeyResult.defaults
 
   public init() {}
 
@@ -206,7 +208,7 @@ public struct PolicyNode {
 enum PolicySections {
   static func apply(_ root: PolicyNode, to policy: inout Policy) throws {
     let sections: Set<String> = [
-      "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla",
+      "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla", "okr",
     ]
     for (key, node) in try root.mapping(allowed: sections) {
       switch key {
@@ -219,6 +221,7 @@ enum PolicySections {
       case "costs": try costs(node, &policy)
       case "escalation": try escalation(node, &policy.escalation)
       case "sla": try sla(node, &policy.escalation.sla)
+      case "okr": try okr(node, &policy.keyResults)
       default: break
       }
     }

@@ -244,6 +244,51 @@ extension PolicySections {
   }
 }
 
+/// The `okr` section.
+extension PolicySections {
+  static func okr(_ node: PolicyNode, _ keyResults: inout [KeyResult]) throws {
+    for (key, value) in try node.mapping(allowed: ["key_results"]) where key == "key_results" {
+      keyResults = try value.sequence().map(keyResult)
+    }
+  }
+
+  static func keyResult(_ node: PolicyNode) throws -> KeyResult {
+    var result = KeyResult(name: "", measure: .resolvedWithin, target: -1)
+    for (key, value) in try node.mapping(allowed: ["name", "measure", "priority", "within", "target"]) {
+      switch key {
+      case "name": result.name = try value.string()
+      case "measure":
+        let text = try value.string()
+        guard let measure = KeyResult.Measure(rawValue: text) else {
+          let known = KeyResult.Measure.allCases.map(\.rawValue).joined(separator: ", ")
+          throw value.fail("unknown measure '\(text)' (expected one of: \(known))")
+        }
+        result.measure = measure
+      case "priority": result.priority = try priorities(value).first
+      case "within": result.within = try duration(value, positive: true)
+      case "target": result.target = try fraction(value)
+      default: break
+      }
+    }
+    guard !result.name.isEmpty else { throw node.fail("a key result needs a name") }
+    guard result.target >= 0 else { throw node.fail("a key result needs a target, such as 95%") }
+    if result.measure != .shiftLeft && result.within == nil {
+      throw node.fail("measure '\(result.measure.rawValue)' needs 'within', such as 90m")
+    }
+    return result
+  }
+
+  /// `95%` or `0.95`, from 0 to 1.
+  static func fraction(_ node: PolicyNode) throws -> Double {
+    let text = try node.string()
+    let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+    guard let value, (0...1).contains(value) else {
+      throw node.fail("'\(text)' is not a fraction from 0 to 1 (such as 0.95 or 95%)")
+    }
+    return value
+  }
+}
+
 extension PolicyNode {
   /// A list, or a single value standing for a list of one.
   func sequenceOrScalar() throws -> [PolicyNode] {

@@ -42,6 +42,14 @@ public enum PolicyWriter {
     root.append(
       ("costs", map([("currency", Node(policy.currency)), ("hourly_cost", number(policy.hourlyCost))])))
     root += escalationSections(policy.escalation)
+    let keyResults = policy.keyResults.map { kr -> Node in
+      var entry: [(Node, Node)] = [("name", Node(kr.name)), ("measure", Node(kr.measure.rawValue))]
+      if let priority = kr.priority { entry.append(("priority", Node(priority.description))) }
+      if let within = kr.within { entry.append(("within", Node(within.compactText))) }
+      entry.append(("target", number(kr.target)))
+      return map(entry)
+    }
+    root.append(("okr", map([("key_results", Node(keyResults))])))
     return try Yams.serialize(node: map(root), width: -1)
   }
 

@@ -75,3 +75,20 @@ struct MetricsTests {
     #expect(MetricsCalculator(since: nil, until: nil, dimensions: [.service], variant: .resolve).records().isEmpty)
   }
 }
+
+@Suite("report periods")
+struct ReportPeriodTests {
+  @Test func quartersAndMonthsAndTheirPredecessors() throws {
+    let q = try #require(ReportPeriod(parsing: "2026Q1"))
+    #expect(q.start == TimestampParser.parseAbsolute("2026-01-01"))
+    #expect(q.end == TimestampParser.parseAbsolute("2026-04-01"))
+    #expect(q.previous.description == "2025Q4")
+    #expect(q.previous.start == TimestampParser.parseAbsolute("2025-10-01"))
+    let m = try #require(ReportPeriod(parsing: "2026-12"))
+    #expect(m.end == TimestampParser.parseAbsolute("2027-01-01"))
+    #expect(ReportPeriod(parsing: "2026-01")?.previous.description == "2025-12")
+    #expect(ReportPeriod.quarter(of: TimestampParser.parseAbsolute("2026-11-25T10:00:00Z")!).description == "2026Q4")
+    #expect(ReportPeriod(parsing: "2026Q0") == nil)
+    #expect(ReportPeriod(parsing: "2026-13") == nil)
+  }
+}
