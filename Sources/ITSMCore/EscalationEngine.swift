@@ -85,6 +85,12 @@ public struct EscalationState: Equatable, Sendable {
   public var heldSeconds: Int64 = 0
   public var heldSince: Timestamp?
   public var seenUpdatedAt: Timestamp
+  /// When it was last evaluated: a change stamped at or after it is looked at again.
+  public var seenAt = Timestamp(seconds: 0)
+  /// The escalation stopped waiting (on hold, resolved, closed) and restarts its timer when
+  /// the incident needs it again, at `resumedAt`.
+  public var paused = false
+  public var resumedAt: Timestamp?
   public var nextDueAt: Timestamp?
   public var active = true
 
@@ -190,8 +196,25 @@ public struct EscalationEngine: Sendable {
     let policy = policy(for: subject)
     out.state.policyName = policy?.name
     out.state.seenUpdatedAt = subject.updatedAt
+    out.state.seenAt = now
     var due: [Timestamp] = []
     let open = subject.status.isOpen
+    if subject.openedAt > now {
+      // Opened "later" than now (a replay, a clock a little ahead): nothing is due yet.
+      out.state.nextDueAt = subject.openedAt
+      return out
+    }
+    if let policy {
+      let waiting = open && subject.status != .onHold
+      if !waiting {
+        out.state.paused = true
+      } else if waiting && out.state.paused {
+        // Back from a hold or a reopen: timers count again from the change that brought it back.
+        out.state.paused = false
+        out.state.resumedAt = subject.updatedAt
+        if let levelAt = out.state.levelAt, levelAt < subject.updatedAt { out.state.levelAt = subject.updatedAt }
+      }
+    }
     if let policy, open {
       escalate(subject, policy, now: now, &out, &due)
       if rules.warRoom.priorities.contains(subject.priority), !out.state.warRoom {
@@ -350,30 +373,33 @@ public struct EscalationEngine: Sendable {
     guard let timeout = policy.ackTimeout, subject.status == .acknowledged || subject.status == .inProgress,
       out.state.renotified < policy.renotifyLimit
     else { return }
-    var base = max(subject.acknowledgedAt ?? subject.updatedAt, subject.updatedAt)
+    // Counted from the acknowledgement (not from later updates: an alert that keeps firing
+    // bumps the incident but is no sign of progress), the last re-notification or the return
+    // from a hold.
+    var base = subject.acknowledgedAt ?? subject.updatedAt
     if let last = out.state.renotifiedAt { base = max(base, last) }
+    if let resumed = out.state.resumedAt { base = max(base, resumed) }
     let when = base + timeout
     guard when <= now else {
       due.append(when)
       return
     }
     out.state.renotified += 1
-    out.state.renotifiedAt = now
+    out.state.renotifiedAt = when
     var data = JSONObject()
     data.add("count", .int(Int64(out.state.renotified)))
-    data.add("idle_min", .double(now.minutes(since: base)))
+    data.add("timeout_min", .double(Double(timeout.seconds) / 60))
     let targets = owners(subject, policy)
     data.add("targets", .array(targets.map { .string($0.description) }))
     out.events.append(EventDraft(type: "renotified", at: now, data: data))
-    let message =
-      "Acknowledged but unchanged for \(DurationValue(seconds: now.seconds - base.seconds)); still \(subject.status.rawValue)."
+    let message = "Acknowledged but not resolved within \(timeout); still \(subject.status.rawValue)."
     for target in targets {
       out.notifications.append(
         notification(
           key: "\(subject.id)|ack_timeout|\(out.state.renotified)", subject, target, reason: "ack_timeout",
           level: out.state.level, message: message, now: now))
     }
-    due.append(now + timeout)
+    if out.state.renotified < policy.renotifyLimit { due.append(when + timeout) }
   }
 
   // MARK: SLA clocks
@@ -454,13 +480,15 @@ public struct EscalationEngine: Sendable {
       }
     }
     var current = state
+    // A clock already stopped (acknowledged, resolved) is recorded but nobody is paged for it.
+    let running = stoppedAt == nil
     if current == .running && run >= warnAt {
       // A tick that comes late records the warning too, but pages only for the breach.
-      record("sla_warning", warnAt, notify: run < target.seconds)
+      record("sla_warning", warnAt, notify: running && run < target.seconds)
       current = .warned
     }
     if (current == .running || current == .warned) && run >= target.seconds {
-      record("sla_breach", target.seconds)
+      record("sla_breach", target.seconds, notify: running)
       current = .breached
     }
     if stoppedAt != nil {

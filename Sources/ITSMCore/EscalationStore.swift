@@ -22,6 +22,13 @@ public final class EscalationStore {
   public let context: ChangeContext
   private var engines: [Int64: (version: String, engine: EscalationEngine)] = [:]
   private var current: (num: Int64, version: String)?
+  private var pinnedCache: (version: String, text: String)?
+
+  private func pinnedText() throws -> (version: String, text: String) {
+    if let pinnedCache { return pinnedCache }
+    pinnedCache = try policy.escalation.pinned()
+    return pinnedCache!
+  }
   /// A read-only store never records a policy version: the current one stands as #0.
   private let readOnly: Bool
 
@@ -36,8 +43,9 @@ public final class EscalationStore {
 
   /// The row of the policy file's escalation rules in `policy_versions`, added on first use.
   public func pinCurrent(now: Timestamp) throws -> (num: Int64, version: String) {
-    if let current { return current }
-    let (version, text) = try policy.escalation.pinned()
+    // Looked up each time, not cached: a store may outlive a rolled-back transaction (an
+    // alert feed's dry run), and with it the row it inserted.
+    let (version, text) = try pinnedText()
     if let num = try Int64.fetchOne(db, sql: "SELECT num FROM policy_versions WHERE version = ?", arguments: [version])
     {
       current = (num, version)
@@ -85,7 +93,8 @@ public final class EscalationStore {
       sql: """
         SELECT s.policy_version, v.version, s.policy_name, s.level, s.level_at, s.repeats, s.renotified,
           s.renotified_at, s.war_room, s.response, s.resolution, s.held_seconds, s.held_since,
-          s.seen_updated_at, s.next_due_at, s.active, s.escalations_timeout, s.escalations_manual
+          s.seen_updated_at, s.next_due_at, s.active, s.escalations_timeout, s.escalations_manual, s.seen_at,
+          s.paused, s.resumed_at
         FROM escalation_state s JOIN policy_versions v ON v.num = s.policy_version
         WHERE s.incident_num = ?
         """)
@@ -107,6 +116,9 @@ public final class EscalationStore {
     state.active = row[15]
     state.timeoutEscalations = row[16]
     state.manualEscalations = row[17]
+    state.seenAt = Timestamp(seconds: row[18])
+    state.paused = row[19]
+    state.resumedAt = (row[20] as Int64?).map(Timestamp.init(seconds:))
     return state
   }
 
@@ -116,14 +128,14 @@ public final class EscalationStore {
       sql: """
         \(verb) INTO escalation_state (incident_num, policy_version, policy_name, level, level_at, repeats,
           renotified, renotified_at, war_room, response, resolution, held_seconds, held_since, seen_updated_at,
-          next_due_at, active, escalations_timeout, escalations_manual)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          next_due_at, active, escalations_timeout, escalations_manual, seen_at, paused, resumed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     try statement.execute(arguments: [
       incidentNum, s.versionNum, s.policyName, s.level, s.levelAt?.seconds, s.repeats, s.renotified,
       s.renotifiedAt?.seconds, s.warRoom, s.response.rawValue, s.resolution.rawValue, s.heldSeconds,
       s.heldSince?.seconds, s.seenUpdatedAt.seconds, s.nextDueAt?.seconds, s.active, s.timeoutEscalations,
-      s.manualEscalations,
+      s.manualEscalations, s.seenAt.seconds, s.paused, s.resumedAt?.seconds,
     ])
   }
 
@@ -189,7 +201,10 @@ public final class EscalationStore {
   /// Finds what is due at `now` and records it: events on the timelines, notifications in the
   /// outbox, state so that nothing happens twice. Only incidents that changed since they were
   /// last looked at, or have something due, are evaluated.
-  public func tick(now: Timestamp) throws -> TickResult {
+  ///
+  /// `afterEach` is called with the count after each incident is recorded, inside the
+  /// transaction: the fault-injection point of the crash tests.
+  public func tick(now: Timestamp, afterEach: (Int) -> Void = { _ in }) throws -> TickResult {
     var result = TickResult()
     _ = try pinCurrent(now: now)
     let lastBefore = try Int64.fetchOne(db, sql: "SELECT max(num) FROM notifications") ?? 0
@@ -198,13 +213,15 @@ public final class EscalationStore {
     let open = RawStatement(
       boundStatement: try db.makeStatement(
         sql: """
-          SELECT \(EscalationStore.subjectColumns), s.incident_num, s.seen_updated_at, s.next_due_at
+          SELECT \(EscalationStore.subjectColumns), s.incident_num, s.seen_updated_at, s.next_due_at, s.seen_at
           FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
           WHERE \(Schema.openCondition)
           """))
     try open.forEachRow { c in
       let known = c.int(14) != nil
-      let changed = !known || c.int(15) != c.int(12)
+      // A change stamped in the very second of the last look (or a record imported with an
+      // older stamp) counts as a change too.
+      let changed = !known || c.int(15) != c.int(12) || (c.int(12) ?? 0) >= (c.int(17) ?? 0)
       let scheduled = c.int(16).map { $0 <= now.seconds } ?? false
       if changed || scheduled, let subject = EscalationStore.subject(c) { due.append((subject, changed, known)) }
     }
@@ -224,6 +241,7 @@ public final class EscalationStore {
       result.evaluated += 1
       result.events += outcome.events.count
       result.queued += try record(outcome, subject: subject, now: now).count
+      afterEach(result.evaluated)
     }
     if result.queued > 0, let last = try Int64.fetchOne(db, sql: "SELECT max(num) FROM notifications") {
       result.queuedRows = (lastBefore + 1)...last

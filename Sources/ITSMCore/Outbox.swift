@@ -9,6 +9,8 @@ public struct PendingNotification: Sendable {
   public var entityID: String
   public var entityNum: Int64?
   public var attempts: Int
+  /// The claim's token: the delivery is recorded only while the claim is still this one's.
+  public var token: String?
   /// The record of kind `notification` that is delivered.
   public var record: JSONObject
 }
@@ -21,16 +23,15 @@ public struct Outbox {
 
   public init(_ db: Database) { self.db = db }
 
-  /// How long a claim keeps other runs away.
-  public static let lease = DurationValue(seconds: 300)
-
   private static let columns = """
     num, id, source, entity, entity_id, entity_num, priority, recipient, channel, reason, level, message,
     created_at, attempts
     """
 
-  /// Claims up to `limit` pending notifications that are due, oldest first.
-  public func claim(now: Timestamp, limit: Int) throws -> [PendingNotification] {
+  /// Claims up to `limit` pending notifications that are due, oldest first, for `lease`: no
+  /// other run takes them until the lease runs out (a run that died), and this run records
+  /// their delivery only while the claim is still its own.
+  public func claim(now: Timestamp, limit: Int, lease: DurationValue) throws -> [PendingNotification] {
     let rows = try Row.fetchAll(
       db,
       sql: """
@@ -39,11 +40,13 @@ public struct Outbox {
         ORDER BY next_attempt_at, num LIMIT ?
         """, arguments: [now.seconds, now.seconds, limit])
     var claimed: [PendingNotification] = []
-    let lease = try db.cachedStatement(
-      sql: "UPDATE notifications SET lease_until = ?, attempts = attempts + 1 WHERE num = ?")
+    let take = try db.cachedStatement(
+      sql: "UPDATE notifications SET lease_until = ?, lease_token = ?, attempts = attempts + 1 WHERE num = ?")
     for row in rows {
-      try lease.execute(arguments: [(now + Outbox.lease).seconds, row[0] as Int64])
-      claimed.append(Outbox.pending(row, attempted: true))
+      var pending = Outbox.pending(row, attempted: true)
+      pending.token = UUID().uuidString
+      try take.execute(arguments: [(now + lease).seconds, pending.token, pending.num])
+      claimed.append(pending)
     }
     return claimed
   }
@@ -89,13 +92,17 @@ public struct Outbox {
   }
 
   /// Records a delivery: the notification leaves the outbox, and the entity's timeline says
-  /// where it went.
-  public func delivered(_ n: PendingNotification, via: String, now: Timestamp, context: ChangeContext) throws {
+  /// where it went. False when the claim was lost (its lease ran out and another run took the
+  /// notification): that run records it.
+  @discardableResult
+  public func delivered(_ n: PendingNotification, via: String, now: Timestamp, context: ChangeContext) throws -> Bool {
     try db.execute(
       sql: """
-        UPDATE notifications SET state = 'delivered', delivered_at = ?, lease_until = NULL, last_error = NULL
-        WHERE num = ?
-        """, arguments: [now.seconds, n.num])
+        UPDATE notifications SET state = 'delivered', delivered_at = ?, lease_until = NULL, lease_token = NULL,
+          last_error = NULL
+        WHERE num = ? AND lease_token = ? AND state = 'pending'
+        """, arguments: [now.seconds, n.num, n.token])
+    guard db.changesCount > 0 else { return false }
     var data = JSONObject()
     data.add("notification", .string(n.id))
     data.add("to", n.record["to"])
@@ -112,6 +119,7 @@ public struct Outbox {
         now.seconds, n.entity, n.entityID, n.entityNum ?? 0, context.actor, context.source,
         JSONSerializer.string(data),
       ])
+    return true
   }
 
   /// Records a failed attempt: the notification stays pending and is retried after a backoff
@@ -119,8 +127,11 @@ public struct Outbox {
   public func failed(_ n: PendingNotification, error: String, now: Timestamp) throws -> Timestamp {
     let retryAt = now + Outbox.backoff(attempts: n.attempts)
     try db.execute(
-      sql: "UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE num = ?",
-      arguments: [retryAt.seconds, String(error.prefix(500)), n.num])
+      sql: """
+        UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, lease_token = NULL, last_error = ?
+        WHERE num = ? AND lease_token = ? AND state = 'pending'
+        """,
+      arguments: [retryAt.seconds, String(error.prefix(500)), n.num, n.token])
     return retryAt
   }
 

@@ -95,6 +95,9 @@ public enum Schema {
             held_seconds INTEGER NOT NULL DEFAULT 0,
             held_since INTEGER,
             seen_updated_at INTEGER NOT NULL,
+            seen_at INTEGER NOT NULL DEFAULT 0,
+            paused INTEGER NOT NULL DEFAULT 0,
+            resumed_at INTEGER,
             next_due_at INTEGER,
             active INTEGER NOT NULL
           );
@@ -121,6 +124,7 @@ public enum Schema {
             attempts INTEGER NOT NULL DEFAULT 0,
             next_attempt_at INTEGER NOT NULL,
             lease_until INTEGER,
+            lease_token TEXT,
             last_error TEXT,
             delivered_at INTEGER
           );

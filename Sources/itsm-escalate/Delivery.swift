@@ -59,6 +59,12 @@ enum Deliverer {
   case exec(String, timeout: TimeInterval)
   case webhook(URL, timeout: TimeInterval)
 
+  var timeout: TimeInterval {
+    switch self {
+    case .exec(_, let timeout), .webhook(_, let timeout): return timeout
+    }
+  }
+
   var name: String {
     switch self {
     case .exec: return "exec"
@@ -154,24 +160,32 @@ private final class OutcomeBox: @unchecked Sendable {
   func get() -> String? { lock.withLock { value } }
 }
 
-/// Delivers what is due in the outbox: claims (in one short transaction), delivers outside
-/// any transaction, and records each result in its own. Returns (delivered, failed, pending).
-func deliverDue(_ session: CommandSession, database: AppDatabase, using deliverer: Deliverer, max: Int) throws -> (
-  delivered: Int, failed: Int, pending: Int
-) {
-  let claimed = try database.write { db in try Outbox(db).claim(now: session.now, limit: max) }
+/// Delivers what is due in the outbox, one notification at a time: claim it (a short
+/// transaction, with a lease longer than one delivery can take), deliver it outside any
+/// transaction, record the result in another. Stops early when `shouldStop` says so.
+/// Returns (delivered, failed, pending).
+func deliverDue(
+  _ session: CommandSession, database: AppDatabase, using deliverer: Deliverer, max: Int,
+  shouldStop: () -> Bool = { false }
+) throws -> (delivered: Int, failed: Int, pending: Int) {
   var delivered = 0
   var failed = 0
   let context = session.context(source: "notify")
-  for notification in claimed {
+  let lease = DurationValue(seconds: Int64(deliverer.timeout) * 2 + 60)
+  while delivered + failed < max && !shouldStop() {
+    let claimed = try database.write { db in try Outbox(db).claim(now: session.now, limit: 1, lease: lease) }
+    guard let notification = claimed.first else { break }
     if let problem = deliverer.deliver(notification.record) {
       failed += 1
       let retry = try database.write { db in try Outbox(db).failed(notification, error: problem, now: session.now) }
       session.messages.warning("\(notification.id): \(problem); retry after \(retry)")
     } else {
       delivered += 1
-      try database.write { db in
+      let recorded = try database.write { db in
         try Outbox(db).delivered(notification, via: deliverer.name, now: session.now, context: context)
+      }
+      if !recorded {
+        session.messages.warning("\(notification.id): delivered, but its claim had run out; another run records it")
       }
       var record = notification.record
       record["state"] = .string("delivered")

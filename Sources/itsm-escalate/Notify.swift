@@ -43,7 +43,7 @@ extension ITSMEscalate {
         let session = try CommandSession(global, tool: ITSMEscalate.toolName, views: Views.all)
         if dryRun {
           let due = try global.openDatabaseForReading().write(dryRun: true) { db in
-            try Outbox(db).claim(now: session.now, limit: max)
+            try Outbox(db).claim(now: session.now, limit: max, lease: DurationValue(seconds: 1))
           }
           for notification in due {
             var record = notification.record

@@ -3,6 +3,10 @@ import Foundation
 import ITSMCommandSupport
 import ITSMCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Table and CSV columns for the records this tool prints.
 enum Views {
   static let notification: [Column] = [
@@ -29,8 +33,13 @@ enum Views {
 func runTick(_ session: CommandSession, dryRun: Bool) throws -> TickResult {
   let result = try session.global.withWritableDatabase(dryRun: dryRun) { database in
     let result = try database.write(dryRun: dryRun) { db in
+      // For crash tests: ITSM_TEST_KILL_AFTER=N kills the process (SIGKILL) inside the tick's
+      // transaction once N incidents are recorded.
+      let killAfter = session.global.environment["ITSM_TEST_KILL_AFTER"].flatMap { Int($0) }
       let result = try EscalationStore(db, policy: session.policy, context: session.context(source: "tick"))
-        .tick(now: session.now)
+        .tick(now: session.now) { count in
+          if count == killAfter { kill(getpid(), SIGKILL) }
+        }
       // A dry run prints what it would queue before it is rolled back; a real tick prints
       // only what it committed.
       if dryRun, let rows = result.queuedRows { try Outbox(db).forEach(queuedIn: rows, session.printer.print) }

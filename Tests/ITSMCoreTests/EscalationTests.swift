@@ -179,17 +179,108 @@ struct EscalationTests {
     var s = subject()
     s.status = .onHold
     s.acknowledgedAt = at("2026-11-02T09:01:00Z")
+    s.updatedAt = at("2026-11-02T09:30:00Z")
     var state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: s.updatedAt)
-    state.heldSeconds = 1800
-    state.heldSince = nil
-    // 90 min target; 30 min already on hold: the breach moves from 10:30 to 11:00.
+    state.response = .met
+    state.heldSince = at("2026-11-02T09:30:00Z")
+    // On hold since 09:30: at 10:40 (100 min after opening) the 90 min target is not breached,
+    // nothing is due, and only 30 minutes have run.
+    let held = engine.evaluate(s, state, now: at("2026-11-02T10:40:00Z"))
+    #expect(!held.events.contains { $0.type.hasPrefix("sla_") })
+    #expect(held.state.nextDueAt == nil)
+    #expect(engine.elapsed(.resolution, s, state, at: at("2026-11-02T10:40:00Z")) == 1800)
+    // Resumed at 10:40 after 70 minutes on hold: the warning moves from 10:07:30 to 11:17:30
+    // and the breach from 10:30 to 11:40.
     s.status = .inProgress
+    s.updatedAt = at("2026-11-02T10:40:00Z")
+    state = held.state
+    state.heldSince = nil
+    state.heldSeconds = 4200
+    let resumed = engine.evaluate(s, state, now: at("2026-11-02T10:40:00Z"))
+    #expect(resumed.state.nextDueAt == at("2026-11-02T11:10:00Z"))  // the ack timeout comes first
     #expect(
-      engine.deadline(.resolution, s, state, seconds: 5400, now: at("2026-11-02T10:00:00Z"))
-        == at("2026-11-02T11:00:00Z"))
-    state.heldSince = at("2026-11-02T10:00:00Z")
-    #expect(engine.deadline(.resolution, s, state, seconds: 5400, now: at("2026-11-02T10:10:00Z")) == nil)
-    #expect(engine.elapsed(.resolution, s, state, at: at("2026-11-02T10:10:00Z")) == 1800)
+      engine.deadline(.resolution, s, resumed.state, seconds: 5400, now: at("2026-11-02T10:40:00Z"))
+        == at("2026-11-02T11:40:00Z"))
+    let breach = engine.evaluate(s, resumed.state, now: at("2026-11-02T11:40:00Z"))
+    #expect(breach.events.map(\.type).filter { $0.hasPrefix("sla_") } == ["sla_warning", "sla_breach"])
+  }
+
+  @Test func levelsThatWaitForResolutionRestartAfterAHoldInsteadOfFiringAtOnce() throws {
+    var rules = EscalationRules.defaults
+    rules.policies = [
+      EscalationPolicy(
+        name: "r",
+        levels: [
+          EscalationLevel(targets: [EscalationTarget(.person, "a")], delay: .minutes(30), until: .resolved),
+          EscalationLevel(targets: [EscalationTarget(.person, "b")], delay: .minutes(30), repeats: 2, until: .resolved),
+        ])
+    ]
+    rules.routes = [EscalationRoute(policy: "r")]
+    rules.warRoom.priorities = []
+    let engine = EscalationEngine(rules: rules, services: [:])
+    var s = subject(priority: .p3)
+    s.status = .acknowledged
+    s.acknowledgedAt = at("2026-11-02T09:05:00Z")
+    var state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: s.updatedAt)
+    var out = engine.evaluate(s, state, now: at("2026-11-02T09:10:00Z"))
+    #expect(out.events.map(\.type) == ["paged", "sla_met"])
+    // On hold from 09:20 to 13:00: nothing fires while it waits.
+    s.status = .onHold
+    s.updatedAt = at("2026-11-02T09:20:00Z")
+    out = engine.evaluate(s, out.state, now: at("2026-11-02T09:21:00Z"))
+    #expect(out.events.isEmpty)
+    out = engine.evaluate(s, out.state, now: at("2026-11-02T12:00:00Z"))
+    #expect(out.events.isEmpty)
+    // Resumed at 13:00: level 2 comes 30 minutes later, not at once with its repeats.
+    s.status = .inProgress
+    s.updatedAt = at("2026-11-02T13:00:00Z")
+    state = out.state
+    out = engine.evaluate(s, state, now: at("2026-11-02T13:00:00Z"))
+    #expect(out.events.filter { $0.type == "escalated" }.isEmpty)
+    #expect(out.state.nextDueAt == at("2026-11-02T13:30:00Z"))
+    out = engine.evaluate(s, out.state, now: at("2026-11-02T13:30:00Z"))
+    #expect(out.events.filter { $0.type == "escalated" }.count == 1)
+  }
+
+  @Test func aClockThatStoppedIsRecordedButNobodyIsPagedForIt() {
+    let engine = EscalationEngine(rules: .defaults, services: [:])
+    var s = subject()
+    // Acknowledged at 09:11:30, after the 75 % mark (09:11:15), before any tick saw it.
+    s.status = .acknowledged
+    s.acknowledgedAt = at("2026-11-02T09:11:30Z")
+    s.updatedAt = s.acknowledgedAt!
+    var state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: s.updatedAt)
+    state.level = 1
+    state.levelAt = s.openedAt
+    state.warRoom = true
+    let out = engine.evaluate(s, state, now: at("2026-11-02T09:12:00Z"))
+    #expect(out.events.map(\.type).contains("sla_warning"))
+    #expect(!out.notifications.contains { $0.reason.hasPrefix("sla_") })
+  }
+
+  @Test func reNotificationCountsFromTheAcknowledgementNotFromEveryAlert() {
+    let engine = EscalationEngine(rules: .defaults, services: [:])
+    var s = subject(priority: .p2)
+    s.status = .acknowledged
+    s.acknowledgedAt = at("2026-11-02T09:05:00Z")
+    // A de-duplicated alert bumped the incident at 09:50: P2's ack timeout (60 min) still
+    // counts from 09:05.
+    s.updatedAt = at("2026-11-02T09:50:00Z")
+    var state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: s.updatedAt)
+    state.level = 1
+    state.levelAt = s.openedAt
+    state.response = .met
+    let out = engine.evaluate(s, state, now: at("2026-11-02T10:05:00Z"))
+    #expect(out.events.map(\.type) == ["renotified"])
+    #expect(out.state.renotifiedAt == at("2026-11-02T10:05:00Z"))
+  }
+
+  @Test func nothingIsDueBeforeTheIncidentOpens() {
+    let engine = EscalationEngine(rules: .defaults, services: [:])
+    let state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: subject().updatedAt)
+    let out = engine.evaluate(subject(), state, now: at("2026-11-02T08:59:00Z"))
+    #expect(out.events.isEmpty && out.notifications.isEmpty)
+    #expect(out.state.nextDueAt == at("2026-11-02T09:00:00Z"))
   }
 
   @Test func aLateTickDoesWhatThePunctualOnesWouldHaveDoneAtOnce() {
