@@ -140,8 +140,12 @@ public struct Outbox {
     return DurationValue(seconds: min(30 << Int64(exponent), 3600))
   }
 
-  /// Pending notifications, due or waiting for a retry.
-  public func pendingCount() throws -> Int {
-    try Int.fetchOne(db, sql: "SELECT count(*) FROM notifications WHERE state = 'pending'") ?? 0
+  /// Pending notifications, due or waiting for a retry; not those another run is delivering
+  /// right now (claimed, with a lease that has not run out).
+  public func pendingCount(now: Timestamp) throws -> Int {
+    try Int.fetchOne(
+      db,
+      sql: "SELECT count(*) FROM notifications WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)",
+      arguments: [now.seconds]) ?? 0
   }
 }

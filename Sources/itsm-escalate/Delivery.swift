@@ -193,6 +193,6 @@ func deliverDue(
       try session.printer.flush()
     }
   }
-  let pending = try database.read { db in try Outbox(db).pendingCount() }
+  let pending = try database.read { db in try Outbox(db).pendingCount(now: session.now) }
   return (delivered, failed, pending)
 }

@@ -348,6 +348,31 @@ struct EscalateTests {
     #expect(r.status == 0 && r.records.isEmpty)
   }
 
+  @Test func twoNotifyRunsAtOnceDeliverEachNotificationOnce() throws {
+    let s = try Sandbox()
+    for i in 0..<6 { _ = try s.open("Incident \(i)", at: "2026-11-02T09:00:00Z", extra: ["--priority", "P1"]) }
+    let queued = try s.escalate(["tick", "-q", "--now", "2026-11-02T09:20:00Z"]).records.compactMap {
+      $0["id"] as? String
+    }
+    #expect(queued.count > 12)
+    let r = try s.shell(
+      """
+      deliver='cat >> delivered.jsonl; sleep 0.05'
+      itsm-escalate notify -q --exec "$deliver" --now 2026-11-02T09:20:00Z > a.jsonl & a=$!
+      itsm-escalate notify -q --exec "$deliver" --now 2026-11-02T09:20:00Z > b.jsonl & b=$!
+      wait $a || exit 8; wait $b || exit 9
+      """)
+    #expect(r.status == 0, "\(r.stderr)")
+    let delivered = try String(contentsOfFile: s.path("delivered.jsonl"), encoding: .utf8).split(separator: "\n")
+      .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+      .compactMap { $0["id"] as? String }
+    #expect(delivered.count == queued.count)
+    #expect(Set(delivered) == Set(queued))
+    let a = try String(contentsOfFile: s.path("a.jsonl"), encoding: .utf8).split(separator: "\n").count
+    let b = try String(contentsOfFile: s.path("b.jsonl"), encoding: .utf8).split(separator: "\n").count
+    #expect(a + b == queued.count)
+  }
+
   @Test func aFailingCommandLeavesNotificationsPendingForARetryWithBackoff() throws {
     let s = try Sandbox()
     _ = try s.open("Mail down", at: "2026-11-02T09:00:00Z", extra: ["--priority", "P3"])
