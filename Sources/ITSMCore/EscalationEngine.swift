@@ -385,7 +385,9 @@ public struct EscalationEngine: Sendable {
       return
     }
     out.state.renotified += 1
-    out.state.renotifiedAt = when
+    // On schedule, the next one counts from when this one was due; a tick more than a whole
+    // timeout late (cron was down, history was imported) sends one, not one per missed turn.
+    out.state.renotifiedAt = now.seconds - when.seconds >= timeout.seconds ? now : when
     var data = JSONObject()
     data.add("count", .int(Int64(out.state.renotified)))
     data.add("timeout_min", .double(Double(timeout.seconds) / 60))
@@ -399,7 +401,7 @@ public struct EscalationEngine: Sendable {
           key: "\(subject.id)|ack_timeout|\(out.state.renotified)", subject, target, reason: "ack_timeout",
           level: out.state.level, message: message, now: now))
     }
-    if out.state.renotified < policy.renotifyLimit { due.append(when + timeout) }
+    if out.state.renotified < policy.renotifyLimit, let last = out.state.renotifiedAt { due.append(last + timeout) }
   }
 
   // MARK: SLA clocks

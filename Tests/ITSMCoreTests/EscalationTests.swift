@@ -275,6 +275,25 @@ struct EscalationTests {
     #expect(out.state.renotifiedAt == at("2026-11-02T10:05:00Z"))
   }
 
+  @Test func aLongOverdueReNotificationIsSentOnceNotOncePerMissedTurn() {
+    let engine = EscalationEngine(rules: .defaults, services: [:])
+    var s = subject(priority: .p1)
+    s.status = .inProgress
+    s.acknowledgedAt = at("2026-11-01T09:05:00Z")  // a day before: imported, or cron was down
+    s.updatedAt = s.acknowledgedAt!
+    var state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: s.updatedAt)
+    state.level = 1
+    state.levelAt = s.openedAt
+    state.warRoom = true
+    state.response = .met
+    state.resolution = .missed
+    let first = engine.evaluate(s, state, now: at("2026-11-02T12:00:00Z"))
+    #expect(first.events.map(\.type) == ["renotified"])
+    #expect(first.state.nextDueAt == at("2026-11-02T12:30:00Z"))
+    let next = engine.evaluate(s, first.state, now: at("2026-11-02T12:01:00Z"))
+    #expect(next.events.isEmpty)
+  }
+
   @Test func nothingIsDueBeforeTheIncidentOpens() {
     let engine = EscalationEngine(rules: .defaults, services: [:])
     let state = EscalationState(versionNum: 1, version: "v", seenUpdatedAt: subject().updatedAt)
