@@ -229,7 +229,7 @@ public struct IncidentStore {
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
         reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human),
-        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds
+        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type
       FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
       WHERE (opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)
       ORDER BY opened_at
@@ -250,6 +250,7 @@ public struct IncidentStore {
       facts.firstResolvedAt = c.time(8)
       facts.reopenCount = Int(c.int(9) ?? 0)
       facts.causeKey = c.string(10)
+      facts.usersAffected = c.int(11).map { Int($0) }
       if let users = c.int(11), let resolved = c.time(12) {
         let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
         facts.productivityLossMinutes = loss
@@ -257,6 +258,8 @@ public struct IncidentStore {
       }
       facts.firstHumanActionAt = c.time(13)
       facts.status = c.string(14).flatMap(IncidentStatus.init(rawValue:))
+      facts.id = c.string(19)
+      facts.impactType = c.string(20).flatMap(ImpactType.init(rawValue:))
       if let timeouts = c.int(16), let manual = c.int(17) {
         facts.escalationSplitKnown = true
         facts.escalatedByTimeout = timeouts > 0

@@ -13,7 +13,9 @@ public enum MTTRVariant: String, CaseIterable, Sendable {
 
 /// A dimension that `itsm-report metrics` can group by.
 public enum MetricDimension: String, CaseIterable, Sendable {
-  case priority, service, team, region, tier, week, month
+  case priority, service, team, region, tier
+  case impactType = "impact_type"
+  case week, month
 
   /// The group value of an incident; weeks (ISO, `2026-W44`) and months (`2026-10`) are those
   /// of `time`: the opening, or the resolution for figures about resolved incidents. Nil when
@@ -25,6 +27,7 @@ public enum MetricDimension: String, CaseIterable, Sendable {
     case .team: return facts.team
     case .region: return facts.region
     case .tier: return facts.tier?.rawValue
+    case .impactType: return facts.impactType?.rawValue
     case .week: return MetricDimension.isoWeek(time)
     case .month: return String(time.rfc3339.prefix(7))
     }
@@ -42,11 +45,13 @@ public enum MetricDimension: String, CaseIterable, Sendable {
 
 /// What the metrics need of one incident, read from the database or from a record.
 public struct IncidentFacts: Sendable {
+  public var id: String?
   public var priority: Priority
   public var service: String
   public var team: String?
   public var region: String?
   public var tier: SupportTier?
+  public var impactType: ImpactType?
   public var openedAt: Timestamp
   public var startedAt: Timestamp?
   public var acknowledgedAt: Timestamp?
@@ -58,6 +63,7 @@ public struct IncidentFacts: Sendable {
   public var causeKey: String?
   public var productivityLossMinutes: Double?
   public var financialImpact: Double?
+  public var usersAffected: Int?
   public var status: IncidentStatus?
   /// Escalated past level 1 at least once: by a timeout, by hand, or in a way not known
   /// (an imported escalation level, or records on stdin).
@@ -79,6 +85,9 @@ public struct IncidentFacts: Sendable {
   }
 
   public init(_ incident: Incident, policy: Policy) {
+    id = incident.id
+    impactType = incident.impactType
+    usersAffected = incident.usersAffected
     priority = incident.priority
     service = incident.service
     team = incident.team

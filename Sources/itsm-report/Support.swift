@@ -21,3 +21,20 @@ func readFacts(
     onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
   if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }
 }
+
+/// The facts of the incidents opened in [since, until), from the database or from records.
+func forEachFacts(
+  _ global: GlobalOptions, session: CommandSession, input: String?, since: Timestamp?, until: Timestamp?,
+  _ add: (IncidentFacts) -> Void
+) throws {
+  if let input {
+    try readFacts(input, skipInvalid: false, rejects: nil, session: session, add)
+    return
+  }
+  try global.openDatabaseForReading().read { db in
+    try IncidentStore(db, policy: session.policy).forEachFacts(
+      // Only openings count here: an empty range for resolutions.
+      since: since, resolvedSince: Timestamp(seconds: Int64.max), until: until, firstHumanAction: false
+    ) { add($0) }
+  }
+}
