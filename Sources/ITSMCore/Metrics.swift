@@ -163,7 +163,7 @@ public struct MetricsCalculator {
     }
   }
 
-  private func contains(_ time: Timestamp) -> Bool {
+  func contains(_ time: Timestamp) -> Bool {
     (since.map { time >= $0 } ?? true) && (until.map { time < $0 } ?? true)
   }
 
