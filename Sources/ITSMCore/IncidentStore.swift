@@ -272,6 +272,32 @@ public struct IncidentStore {
     }
   }
 
+  /// The impact of every incident that may touch [since, until): not canceled, opened before
+  /// `until`, and not resolved before `since`.
+  public func forEachImpactInterval(since: Timestamp, until: Timestamp, _ body: (ImpactInterval) throws -> Void) throws
+  {
+    let sql = """
+      SELECT service, impact, tags, coalesce(started_at, opened_at), status, coalesce(resolved_at, first_resolved_at, closed_at)
+      FROM incidents
+      WHERE status <> 'canceled' AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+      """
+    var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(until.seconds)
+    statement.bind(since.seconds)
+    try statement.forEachRow { c in
+      guard let service = c.string(0), let start = c.time(3) else { return }
+      var tags: [String: String] = [:]
+      if let text = c.string(2), text.contains("outage"), case .object(let o)? = try? JSONParser.parse(text) {
+        for field in o.fields { if case .string(let s) = field.value { tags[field.key] = s } }
+      }
+      let open = c.string(4).flatMap(IncidentStatus.init(rawValue:))?.isOpen ?? false
+      try body(
+        ImpactInterval(
+          service: service, start: start, end: open ? nil : c.time(5),
+          level: OutageLevel.of(tags: tags, impact: c.int(1).map { Int($0) })))
+    }
+  }
+
   public func forEachEvent(_ filter: EventFilter, _ body: (Event) throws -> Void) throws {
     var clauses: [String] = []
     var arguments: [DatabaseValueConvertible?] = []

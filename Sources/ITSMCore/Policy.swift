@@ -18,6 +18,8 @@ public struct Service: Equatable, Sendable {
   public var dependsOn: [String]
   /// Cost of one hour of lost productivity for this service's users; nil uses the default.
   public var hourlyCost: Double?
+  /// The availability objective as a fraction (0.999); nil uses the tier's.
+  public var slo: Double?
 
   public init(
     name: String, tier: ServiceTier, owner: String? = nil, dependsOn: [String] = [],
@@ -61,6 +63,8 @@ public struct Policy: Equatable, Sendable {
   public var hourlyCost: Double = 50
   /// Escalation policies, routes, calendars, the war room and SLA targets.
   public var escalation = EscalationRules.defaults
+  /// Availability objectives (`itsm-report slo`).
+  public var slo = SLORules()
   /// Key results `itsm-report okr` measures.
   public var keyResults = KeyResult.defaults
 
@@ -208,7 +212,7 @@ public struct PolicyNode {
 enum PolicySections {
   static func apply(_ root: PolicyNode, to policy: inout Policy) throws {
     let sections: Set<String> = [
-      "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla", "okr",
+      "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla", "okr", "slo",
     ]
     for (key, node) in try root.mapping(allowed: sections) {
       switch key {
@@ -222,6 +226,7 @@ enum PolicySections {
       case "escalation": try escalation(node, &policy.escalation)
       case "sla": try sla(node, &policy.escalation.sla)
       case "okr": try okr(node, &policy.keyResults)
+      case "slo": try slo(node, &policy.slo)
       default: break
       }
     }
@@ -232,7 +237,9 @@ enum PolicySections {
     var services: [String: Service] = [:]
     for (name, entry) in try node.mapping() {
       var service = Service(name: name, tier: .important)
-      for (key, value) in try entry.mapping(allowed: ["tier", "owner", "depends_on", "hourly_cost", "description"]) {
+      for (key, value) in try entry.mapping(allowed: [
+        "tier", "owner", "depends_on", "hourly_cost", "slo", "description",
+      ]) {
         switch key {
         case "tier":
           let text = try value.string()
@@ -243,6 +250,7 @@ enum PolicySections {
         case "owner": service.owner = try value.string()
         case "depends_on": service.dependsOn = try value.stringList()
         case "hourly_cost": service.hourlyCost = try value.number(in: 0...1e9)
+        case "slo": service.slo = try availability(value)
         default: break
         }
       }

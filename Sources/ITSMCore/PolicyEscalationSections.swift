@@ -244,6 +244,36 @@ extension PolicySections {
   }
 }
 
+/// The `slo` section and availability values.
+extension PolicySections {
+  /// `99.9%` or `0.999`, above 0 and below 1.
+  static func availability(_ node: PolicyNode) throws -> Double {
+    let text = try node.string()
+    let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+    guard let value, value > 0, value < 1 else {
+      throw node.fail("'\(text)' is not an availability objective such as 99.9% or 0.999")
+    }
+    return value
+  }
+
+  static func slo(_ node: PolicyNode, _ rules: inout SLORules) throws {
+    for (key, value) in try node.mapping(allowed: ["window", "weights", "targets"]) {
+      switch key {
+      case "window": rules.window = try duration(value, positive: true)
+      case "weights":
+        for (level, weight) in try value.mapping(allowed: Set(OutageLevel.allCases.map(\.rawValue))) {
+          rules.weights[OutageLevel(rawValue: level)!] = try weight.number(in: 0...1)
+        }
+      case "targets":
+        for (tier, target) in try value.mapping(allowed: Set(ServiceTier.allCases.map(\.rawValue))) {
+          rules.tierTargets[ServiceTier(rawValue: tier)!] = try availability(target)
+        }
+      default: break
+      }
+    }
+  }
+}
+
 /// The `okr` section.
 extension PolicySections {
   static func okr(_ node: PolicyNode, _ keyResults: inout [KeyResult]) throws {

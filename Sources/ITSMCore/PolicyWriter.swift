@@ -13,6 +13,7 @@ public enum PolicyWriter {
       if let owner = service.owner { entry.append(("owner", Node(owner))) }
       if !service.dependsOn.isEmpty { entry.append(("depends_on", list(service.dependsOn))) }
       if let cost = service.hourlyCost { entry.append(("hourly_cost", number(cost))) }
+      if let slo = service.slo { entry.append(("slo", number(slo))) }
       services.append((Node(service.name), map(entry)))
     }
     root.append(("services", map(services)))
@@ -50,6 +51,15 @@ public enum PolicyWriter {
       return map(entry)
     }
     root.append(("okr", map([("key_results", Node(keyResults))])))
+    root.append(
+      (
+        "slo",
+        map([
+          ("window", Node(policy.slo.window.compactText)),
+          ("weights", map(OutageLevel.allCases.map { (Node($0.rawValue), number(policy.slo.weights[$0] ?? 0)) })),
+          ("targets", map(ServiceTier.allCases.map { (Node($0.rawValue), number(policy.slo.tierTargets[$0] ?? 0)) })),
+        ])
+      ))
     return try Yams.serialize(node: map(root), width: -1)
   }
 
