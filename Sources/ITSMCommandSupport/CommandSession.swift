@@ -14,7 +14,10 @@ public struct CommandSession {
   public let printer: RecordPrinter
   public let messages: Messages
 
-  public init(_ global: GlobalOptions, tool: String, views: [String: [Column]] = [:]) throws {
+  public init(_ global: GlobalOptions, tool: String, views: [String: [Column]] = [:], allowsHTML: Bool = false) throws {
+    if global.format == .html && !allowsHTML {
+      throw ITSMError.usage("--format html is only for 'itsm-report health'")
+    }
     self.global = global
     self.now = try global.resolvedNow()
     self.policy = try global.loadPolicy()

@@ -9,6 +9,8 @@ import ITSMCore
 /// How records are printed.
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
   case auto, jsonl, table, csv, markdown
+  /// Only `itsm-report health` writes HTML; elsewhere it is refused.
+  case html
 }
 
 /// The flags every itsm command shares, with the same meaning in every tool.
@@ -34,7 +36,10 @@ public struct GlobalOptions: ParsableArguments {
       "Who is acting, recorded on every event (else $ITSM_ACTOR, else the login name).", valueName: "name"))
   public var actor: String?
 
-  @Option(help: "Output format: auto (a table on a terminal, else JSON Lines), jsonl, table, csv, markdown.")
+  @Option(
+    help:
+      "Output format: auto (a table on a terminal, else JSON Lines), jsonl, table, csv, markdown (itsm-report health adds html)."
+  )
   public var format: OutputFormat = .auto
 
   @Flag(name: .shortAndLong, help: "Print no messages but errors.")

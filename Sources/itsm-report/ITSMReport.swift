@@ -18,7 +18,9 @@ struct ITSMReport: ITSMTool {
         itsm-incident export --service mail | itsm-report metrics --input -
       """,
     version: ITSMVersion.current,
-    subcommands: [Metrics.self, Sla.self, Okr.self, Impact.self, Repeats.self, Trends.self, Summary.self, Slo.self])
+    subcommands: [
+      Metrics.self, Sla.self, Okr.self, Impact.self, Repeats.self, Trends.self, Summary.self, Slo.self, Health.self,
+    ])
 
 }
 
