@@ -226,19 +226,29 @@ public struct IncidentStore {
       firstHumanAction
       ? "(SELECT min(at) FROM events e WHERE e.entity_num = i.num AND e.entity = 'incident' AND e.source = 'cli' AND e.type <> 'opened')"
       : "NULL"
+    // Incidents resolved in the window but opened before it are needed only when the window
+    // has a start; without one, every incident resolved before `until` was opened before it.
+    // The OR of two ranges uses both indexes (opened_at, first_resolved_at); no ORDER BY, the
+    // calculators do not need one.
+    let needsResolved = since != nil && (resolvedSince.map { $0.seconds != Int64.max } ?? true)
+    let condition =
+      needsResolved
+      ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)"
+      : "opened_at >= ? AND opened_at < ?"
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
         reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human),
         status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type
       FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
-      WHERE (opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)
-      ORDER BY opened_at
+      WHERE \(condition)
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
     statement.bind(since?.seconds ?? Int64.min)
     statement.bind(until?.seconds ?? Int64.max)
-    statement.bind(resolvedSince?.seconds ?? Int64.min)
-    statement.bind(until?.seconds ?? Int64.max)
+    if needsResolved {
+      statement.bind(resolvedSince?.seconds ?? Int64.min)
+      statement.bind(until?.seconds ?? Int64.max)
+    }
     try statement.forEachRow { c in
       guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return }
       var facts = IncidentFacts(priority: priority, service: c.string(1) ?? "", openedAt: opened)

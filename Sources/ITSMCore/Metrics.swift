@@ -29,7 +29,7 @@ public enum MetricDimension: String, CaseIterable, Sendable {
     case .tier: return facts.tier?.rawValue
     case .impactType: return facts.impactType?.rawValue
     case .week: return MetricDimension.isoWeek(time)
-    case .month: return String(time.rfc3339.prefix(7))
+    case .month: return MetricDimension.month(time)
     }
   }
 
@@ -39,7 +39,20 @@ public enum MetricDimension: String, CaseIterable, Sendable {
     let thursday = days - weekday + 3
     let (year, _, _) = CivilDate.fromDays(thursday)
     let week = (thursday - CivilDate.toDays(year, 1, 1)) / 7 + 1
-    return String(format: "%04d-W%02d", Int(year), Int(week))
+    return padded(year, 4) + "-W" + padded(week, 2)
+  }
+
+  /// `2026-10`, without formatting a whole timestamp.
+  static func month(_ t: Timestamp) -> String {
+    let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
+    let (year, month, _) = CivilDate.fromDays(days)
+    return padded(year, 4) + "-" + padded(month, 2)
+  }
+
+  /// A non-negative number with leading zeros (String(format:) is slow in a loop of millions).
+  static func padded(_ n: Int64, _ width: Int) -> String {
+    let digits = String(n)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
   }
 }
 

@@ -103,6 +103,9 @@ public enum Schema {
           );
           CREATE INDEX escalation_state_active ON escalation_state(incident_num) WHERE active = 1;
 
+          -- Reports ask for incidents opened or first resolved in a window.
+          CREATE INDEX incidents_first_resolved ON incidents(first_resolved_at);
+
           -- The outbox: every notification any tool wants delivered waits here until
           -- 'itsm-escalate notify' delivers it. The id is derived from what the notification
           -- is about, so the same one is never queued twice.
