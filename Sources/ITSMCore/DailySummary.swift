@@ -77,7 +77,7 @@ public struct DailySummary {
           clock == .resolution ? f.firstResolvedAt : [f.acknowledgedAt, f.firstResolvedAt].compactMap { $0 }.min()
         if let stop {
           if stop > breachAt { breaches.append((id, f.priority, clock)) }
-        } else if f.status?.isOpen ?? true {
+        } else if (f.status?.isOpen ?? true) && !(clock == .resolution && rules.pauseOnHold && f.heldSince != nil) {
           breaches.append((id, f.priority, clock))
         }
       }

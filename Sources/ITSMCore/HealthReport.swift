@@ -21,8 +21,11 @@ public struct HealthReport {
   /// Sections for data other tools keep (FMEA risks, license savings), when they have any.
   public var extraSections: [(title: String, rows: [[String]], header: [String], empty: String)] = []
 
-  public init(period: ReportPeriod, policy: Policy) {
+  /// Figures that depend on the clock (open SLA clocks, ongoing outages) are taken at `now`
+  /// when the period is not over yet.
+  public init(period: ReportPeriod, policy: Policy, now: Timestamp) {
     self.period = period
+    let asOf = min(now, period.end)
     self.policy = policy
     let before = period.previous
     current = MetricsCalculator(since: period.start, until: period.end, dimensions: [], variant: .resolve)
@@ -31,13 +34,13 @@ public struct HealthReport {
       since: period.start, until: period.end, dimensions: [.week, .priority], variant: .resolve)
     weekTotals = MetricsCalculator(since: period.start, until: period.end, dimensions: [.week], variant: .resolve)
     sla = SLACalculator(
-      since: period.start, until: period.end, now: period.end, dimensions: [], rules: policy.escalation.sla)
+      since: period.start, until: period.end, now: asOf, dimensions: [], rules: policy.escalation.sla)
     previousSLA = SLACalculator(
       since: before.start, until: before.end, now: before.end, dimensions: [], rules: policy.escalation.sla)
     okr = OKRCalculator(period: period, keyResults: policy.keyResults)
     impact = ImpactCalculator(since: period.start, until: period.end, dimensions: [.service])
     repeats = RepeatFinder(since: period.start, until: period.end, window: DurationValue(seconds: 30 * 86_400))
-    slo = SLOCalculator(policy: policy, now: period.end)
+    slo = SLOCalculator(policy: policy, now: asOf)
   }
 
   /// Where the facts must start for every figure: the previous period, and the 30 days
@@ -131,6 +134,14 @@ public struct HealthReport {
       guard case .object(let g)? = r["group"], case .string(let w)? = g["week"] else { continue }
       means[w] = (HealthReport.number(r["mtta_mean_min"]), HealthReport.number(r["mttr_mean_min"]))
     }
-    return rows.keys.sorted().map { w in (w, rows[w]!, means[w]?.0 ?? nil, means[w]?.1 ?? nil) }
+    // Every week of the period, quiet ones too, so that the time axis is true.
+    var keys: [String] = []
+    var t = period.start
+    while t < period.end {
+      let key = MetricDimension.isoWeek(t)
+      if keys.last != key { keys.append(key) }
+      t = t + DurationValue(seconds: 86_400)
+    }
+    return keys.map { w in (w, rows[w] ?? [:], means[w]?.0 ?? nil, means[w]?.1 ?? nil) }
   }
 }

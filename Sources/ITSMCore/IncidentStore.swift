@@ -233,12 +233,13 @@ public struct IncidentStore {
     let needsResolved = since != nil && (resolvedSince.map { $0.seconds != Int64.max } ?? true)
     let condition =
       needsResolved
-      ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?)"
+      // Open incidents too, however old: their clocks may stop or breach in the window.
+      ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?) OR \(Schema.openCondition)"
       : "opened_at >= ? AND opened_at < ?"
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
         reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human),
-        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type
+        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type, s.held_since
       FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
       WHERE \(condition)
       """
@@ -270,6 +271,7 @@ public struct IncidentStore {
       facts.status = c.string(14).flatMap(IncidentStatus.init(rawValue:))
       facts.id = c.string(19)
       facts.impactType = c.string(20).flatMap(ImpactType.init(rawValue:))
+      facts.heldSince = c.time(21)
       if let timeouts = c.int(16), let manual = c.int(17) {
         facts.escalationSplitKnown = true
         facts.escalatedByTimeout = timeouts > 0
@@ -287,9 +289,9 @@ public struct IncidentStore {
   public func forEachImpactInterval(since: Timestamp, until: Timestamp, _ body: (ImpactInterval) throws -> Void) throws
   {
     let sql = """
-      SELECT service, impact, tags, coalesce(started_at, opened_at), status, coalesce(resolved_at, first_resolved_at, closed_at)
+      SELECT service, impact, tags, coalesce(started_at, opened_at), status, coalesce(first_resolved_at, closed_at)
       FROM incidents
-      WHERE status <> 'canceled' AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+      WHERE status <> 'canceled' AND opened_at < ? AND (first_resolved_at IS NULL OR first_resolved_at >= ?)
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
     statement.bind(until.seconds)
@@ -303,7 +305,7 @@ public struct IncidentStore {
       let open = c.string(4).flatMap(IncidentStatus.init(rawValue:))?.isOpen ?? false
       try body(
         ImpactInterval(
-          service: service, start: start, end: open ? nil : c.time(5),
+          service: service, start: start, end: c.time(5) ?? (open ? nil : start),
           level: OutageLevel.of(tags: tags, impact: c.int(1).map { Int($0) })))
     }
   }

@@ -85,8 +85,10 @@ public struct IncidentFacts: Sendable {
   public var escalatedOtherwise = false
   /// Whether the timeout/manual split is known (itsm-escalate kept the incident's state).
   public var escalationSplitKnown = false
-  /// Time on hold before the first resolution, as itsm-escalate counted it.
+  /// Time on hold before the first resolution, as itsm-escalate counted it, and the start of
+  /// a hold still going on (the resolution clock is paused then).
   public var heldSeconds: Int64 = 0
+  public var heldSince: Timestamp?
 
   public init(
     priority: Priority, service: String, openedAt: Timestamp
@@ -140,6 +142,9 @@ public struct MetricsCalculator {
   public let until: Timestamp?
   public let dimensions: [MetricDimension]
   public let variant: MTTRVariant
+  /// Whether incidents first resolved in the window count for the reopen and shift-left
+  /// rates (off for reports about openings only).
+  public var countsResolutions = true
   /// How far back an earlier incident makes one a repeat.
   public var repeatWindow = DurationValue(seconds: 30 * 86_400)
 
@@ -168,7 +173,7 @@ public struct MetricsCalculator {
       index = group(of: facts, at: facts.openedAt)
       groups[index].addOpened(facts, variant: variant)
     }
-    if let resolved = facts.firstResolvedAt, contains(resolved) {
+    if countsResolutions, let resolved = facts.firstResolvedAt, contains(resolved) {
       groups[group(of: facts, at: resolved)].addResolved(facts)
     }
     if let cause = facts.causeKey {

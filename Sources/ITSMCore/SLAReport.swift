@@ -55,6 +55,8 @@ public struct SLACalculator {
       return contains(stop) || contains(breachAt) ? .breachedAndStopped : nil
     }
     if f.status == .canceled { return nil }
+    // On hold now: the resolution clock is paused, not running past its target.
+    if clock == .resolution && rules.pauseOnHold && f.heldSince != nil { return nil }
     guard f.status?.isOpen ?? true, breachAt <= now else { return nil }
     return contains(breachAt) ? .breachedRunning : nil
   }

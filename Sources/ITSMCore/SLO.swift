@@ -46,7 +46,9 @@ public struct ImpactInterval: Sendable {
   /// Nil for a canceled incident (not a real outage).
   public init?(_ incident: Incident) {
     guard incident.status != .canceled else { return nil }
-    let end = incident.status.isOpen ? nil : (incident.resolvedAt ?? incident.firstResolvedAt ?? incident.closedAt)
+    // The first resolution ends the impact: a reopen days later does not make the days in
+    // between downtime.
+    let end = incident.firstResolvedAt ?? (incident.status.isOpen ? nil : incident.closedAt)
     self.init(
       service: incident.service, start: incident.startedAt ?? incident.openedAt, end: end,
       level: OutageLevel.of(tags: incident.tags, impact: incident.impact))
@@ -120,7 +122,7 @@ public struct SLOCalculator {
       let budget = (1 - goal) * window
       func burn(_ seconds: Int64) -> Double {
         let ratio = SLOCalculator.badSeconds(spans, from: now.seconds - seconds, to: now.seconds) / Double(seconds)
-        return round(ratio / (1 - goal), 2)
+        return ratio / (1 - goal)
       }
       let b5m = burn(300)
       let b30m = burn(1800)
@@ -148,10 +150,10 @@ public struct SLOCalculator {
       o.add("budget_spent_min", .double(round(bad / 60, 1)))
       o.add("budget_remaining_min", .double(round((budget - bad) / 60, 1)))
       o.add("budget_remaining_ratio", .double(round(budget > 0 ? (budget - bad) / budget : 0, 4)))
-      o.add("burn_rate_1h", .double(b1h))
-      o.add("burn_rate_6h", .double(b6h))
-      o.add("burn_rate_3d", .double(b3d))
-      o.add("burn_rate_30d", .double(b30d))
+      o.add("burn_rate_1h", .double(round(b1h, 2)))
+      o.add("burn_rate_6h", .double(round(b6h, 2)))
+      o.add("burn_rate_3d", .double(round(b3d, 2)))
+      o.add("burn_rate_30d", .double(round(b30d, 2)))
       o.add("alert", .string(alert))
       o.add("budget_exhausted", .bool(bad >= budget))
       return o

@@ -18,6 +18,8 @@ public struct TrendBuilder {
     self.dimensions = dimensions.filter { $0 != .week && $0 != .month }
     self.variant = variant
     calculator = MetricsCalculator(since: since, until: until, dimensions: [period] + self.dimensions, variant: variant)
+    // Trends are about openings: resolutions of earlier incidents must not add groups.
+    calculator.countsResolutions = false
   }
 
   public mutating func add(_ facts: IncidentFacts) {
@@ -79,7 +81,7 @@ public struct TrendBuilder {
         o.add("group", .object(group))
         o.add(period.rawValue, .string(key))
         o.add("incidents", .int(Int64(incidents)))
-        o.add("incidents_change", change(m?["incidents"], previous?["incidents"]))
+        o.add("incidents_change", change(.int(Int64(incidents)), previous?["incidents"]))
         o.add("mtta_mean_min", m?["mtta_mean_min"])
         o.add("mtta_change", change(m?["mtta_mean_min"], previous?["mtta_mean_min"]))
         o.add("mttr_variant", .string(variant.rawValue))
@@ -102,7 +104,7 @@ public struct TrendBuilder {
       default: return nil
       }
     }
-    guard let now = number(current) ?? (current == nil && previous != nil ? 0 : nil), let before = number(previous),
+    guard let now = number(current), let before = number(previous),
       before != 0
     else { return nil }
     return .double(round((now - before) / before, 4))

@@ -46,13 +46,15 @@ extension ITSMReport {
       try CommandRunner.run(tool: ITSMReport.toolName) {
         let session = try CommandSession(global, tool: ITSMReport.toolName, allowsHTML: true)
         let period = ReportPeriod(parsing: month ?? quarter ?? "")!
-        var report = HealthReport(period: period, policy: session.policy)
+        var report = HealthReport(period: period, policy: session.policy, now: session.now)
         try global.openDatabaseForReading().read { db in
           let store = IncidentStore(db, policy: session.policy)
           try store.forEachFacts(
             since: report.factsSince, resolvedSince: period.previous.start, until: period.end, firstHumanAction: false
           ) { report.add($0) }
-          try store.forEachImpactInterval(since: report.sloSince, until: period.end) { report.add($0) }
+          try store.forEachImpactInterval(since: report.sloSince, until: min(period.end, session.now)) {
+            report.add($0)
+          }
           for (table, title) in [("fmea_modes", "Top FMEA risks"), ("license_cases", "License savings")] {
             let present = try Bool.fetchOne(
               db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])

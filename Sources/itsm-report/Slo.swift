@@ -52,7 +52,11 @@ extension ITSMReport {
           let reader = try LineReader(path: input)
           let decoder = IncidentDecoder(policy: session.policy, now: session.now)
           _ = try RecordStream().run(
-            reader, decode: { try decoder.decode($0).incident },
+            reader,
+            decode: { object in
+              guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
+              return try decoder.decode(object).incident
+            },
             apply: { incident, _ in if let i = ImpactInterval(incident) { calculator.add(i) } },
             onReject: { _, _, _ in })
         } else {

@@ -46,7 +46,11 @@ extension ITSMReport {
           let decoder = IncidentDecoder(policy: session.policy, now: session.now)
           let policy = session.policy
           _ = try RecordStream().run(
-            reader, decode: { try decoder.decode($0).incident },
+            reader,
+            decode: { object in
+              guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
+              return try decoder.decode(object).incident
+            },
             apply: { incident, _ in
               digest.add(IncidentFacts(incident, policy: policy))
               digest.addOpen(incident)

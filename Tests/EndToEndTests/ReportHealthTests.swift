@@ -11,6 +11,8 @@ struct ReportHealthTests {
       #"{"id":"o1","title":"<script>alert(1)</script>","service":"pay","priority":"P1","impact":1,"urgency":1,"users_affected":100,"root_cause":"disk","status":"resolved","opened_at":"2026-10-05T09:00:00Z","acknowledged_at":"2026-10-05T09:05:00Z","resolved_at":"2026-10-05T10:00:00Z"}"#,
       #"{"id":"o2","title":"d","service":"pay","priority":"P2","root_cause":"Disk","status":"resolved","opened_at":"2026-10-12T09:00:00Z","acknowledged_at":"2026-10-12T09:10:00Z","resolved_at":"2026-10-12T12:00:00Z"}"#,
       #"{"id":"o3","title":"e","service":"web","priority":"P4","status":"new","opened_at":"2026-10-20T09:00:00Z"}"#,
+      // a service name with markup: it reaches the lost-hours table, escaped
+      #"{"id":"o4","title":"f","service":"<script>x</script>","priority":"P4","users_affected":1,"status":"resolved","opened_at":"2026-10-21T09:00:00Z","resolved_at":"2026-10-21T10:00:00Z"}"#,
     ].joined(separator: "\n") + "\n"
 
   @Test func aSelfContainedHTMLFileAndMarkdownWithTheFigures() throws {
@@ -32,9 +34,12 @@ struct ReportHealthTests {
     #expect(!html.contains("src="))
     #expect(!html.contains("<link"))
     #expect(!html.contains("href="))
-    // Incidents 3 against 2: up 50 %, which is worse.
+    // Incidents 4 against 2: up 100 %, which is worse.
     #expect(
-      html.contains("<div class=\"value\">3</div><div class=\"delta\"><span class=\"bad\">▲ 50.0 %</span> vs 2</div>"))
+      html.contains("<div class=\"value\">4</div><div class=\"delta\"><span class=\"bad\">▲ 100.0 %</span> vs 2</div>"))
+    #expect(html.contains("<td>&lt;script&gt;x&lt;/script&gt;</td>"))
+    // Every week of October on the time axis, the quiet ones too (W40 to W44).
+    #expect(html.contains(">W40</text>") && html.contains(">W44</text>"))
     #expect(html.contains("Availability of vital and critical services"))
     #expect(html.contains("<td>pay</td><td>critical</td>"))
     #expect(html.contains("Absent: no data in this database yet."))
@@ -43,7 +48,7 @@ struct ReportHealthTests {
       ["health", "--month", "2026-10", "--policy", policy, "--now", "2026-11-01T09:00:00Z", "--format", "markdown"])
     #expect(r.status == 0)
     #expect(r.stdout.contains("# Production health: 2026-10"))
-    #expect(r.stdout.contains("| Incidents | 3 | 2 | ▲ 50.0 % (worse) |"))
+    #expect(r.stdout.contains("| Incidents | 4 | 2 | ▲ 100.0 % (worse) |"))
     // The P1 met its 90 min resolution, the P2 missed its 160 min: 1 of 2 ... plus the P4 open.
     #expect(r.stdout.contains("| P1 | 100.0 % | 100.0 % | 0 |"))
     #expect(r.stdout.contains("| pay | disk | 1 |"))

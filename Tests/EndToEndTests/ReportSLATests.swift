@@ -67,6 +67,21 @@ struct ReportSLATests {
     #expect(r.stderr.contains("<stdin>:6:"))
   }
 
+  @Test func aClockOnHoldIsPausedNotBreached() throws {
+    let s = try Sandbox()
+    // P2 (resolution target 160 min) opened 09:00, on hold from 09:30: at 12:00 (180 min
+    // after opening) only 30 minutes have run.
+    let id = try s.open("Waiting for the vendor", at: "2026-11-02T09:00:00Z", extra: ["--priority", "P2"])
+    _ = try s.incident(["ack", id, "--now", "2026-11-02T09:05:00Z"])
+    _ = try s.incident(["hold", id, "--reason", "vendor", "--now", "2026-11-02T09:30:00Z"])
+    #expect(try s.escalate(["tick", "-q", "--now", "2026-11-02T09:31:00Z"]).status == 0)
+    let r = try s.run("itsm-report", ["sla", "--since", "2026-11-02", "--now", "2026-11-02T12:00:00Z"])
+    #expect(r.records.first?["resolution_counted"] as? Int == 0)
+    #expect(r.records.first?["breached_now"] as? Int == 0)
+    let digest = try s.run("itsm-report", ["summary", "--day", "2026-11-02", "--now", "2026-11-02T12:00:00Z"])
+    #expect((digest.records.first?["sla_breaches"] as? [Any])?.isEmpty == true)
+  }
+
   @Test func escalationRatesSplitTimeoutsFromManualEscalations() throws {
     let s = try Sandbox()
     let p1 = try s.open("Payments down", at: "2026-11-02T09:00:00Z", extra: ["--priority", "P1"])

@@ -27,6 +27,22 @@ struct ReportTrendsTests {
     #expect(r.records[2]["incidents_change"] == nil)  // nothing to compare with: no division by zero
     #expect(r.records[2]["mttr_mean_min"] as? Double == 30)
     #expect(r.records.map { $0["sparkline"] as? String ?? "" } == ["█", "█▁", "█▁▃"])
+    // No MTTR in November: no change to report either side of it (not "down 100 %").
+    #expect(r.records[1]["mttr_change"] == nil)
+    #expect(r.records[2]["mttr_change"] == nil)
+    // An incident opened before --since and resolved inside it adds nothing to trends.
+    let earlier =
+      #"{"id":"z","title":"t","service":"mail","priority":"P4","status":"resolved","opened_at":"2026-09-01T09:00:00Z","resolved_at":"2026-10-02T09:00:00Z"}"#
+    let since = try s.run(
+      "itsm-report", ["trends", "--by", "priority", "--since", "2026-10-01", "--input", "-"],
+      stdin: records + earlier + "\n")
+    #expect(!since.records.isEmpty)
+    #expect(since.records.allSatisfy { ($0["group"] as? [String: Any])?["priority"] as? String == "P3" })
+    // The database says the same.
+    #expect(
+      try s.incident(["import", "-q", "--now", "2026-12-31T00:00:00Z"], stdin: records + earlier + "\n").status == 0)
+    let stored = try s.run("itsm-report", ["trends", "--by", "priority", "--since", "2026-10-01"])
+    #expect(stored.stdout == since.stdout)
     #expect(r.records.allSatisfy { $0["mttr_variant"] as? String == "resolve" })
     let empty = try s.run("itsm-report", ["trends", "--since", "2020-01-01", "--until", "2020-02-01"])
     #expect(empty.status == 0 && empty.stdout.isEmpty)
