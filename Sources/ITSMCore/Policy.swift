@@ -47,6 +47,8 @@ public struct AlertRules: Equatable, Sendable {
   public var severityPriority: [String: Priority] = [
     "critical": .p1, "error": .p2, "major": .p2, "warning": .p3, "minor": .p3, "info": .p4,
   ]
+  /// Alertmanager labels that name the service, the first present wins.
+  public var serviceLabels = ["service", "job"]
 }
 
 /// The effective policy: a policy file with the built-in defaults filled in.
@@ -297,9 +299,10 @@ enum PolicySections {
   }
 
   static func alerts(_ node: PolicyNode, _ rules: inout AlertRules) throws {
-    for (key, value) in try node.mapping(allowed: ["resolve_incidents", "severity_priority"]) {
+    for (key, value) in try node.mapping(allowed: ["resolve_incidents", "severity_priority", "service_labels"]) {
       switch key {
       case "resolve_incidents": rules.resolveIncidents = try value.bool()
+      case "service_labels": rules.serviceLabels = try value.stringList()
       case "severity_priority":
         var map: [String: Priority] = [:]
         for (severity, priorityNode) in try value.mapping() {

@@ -38,6 +38,7 @@ public enum PolicyWriter {
         map([
           ("resolve_incidents", bool(policy.alerts.resolveIncidents)),
           ("severity_priority", map(severities.map { (Node($0.key), Node($0.value.description)) })),
+          ("service_labels", list(policy.alerts.serviceLabels)),
         ])
       ))
     root.append(

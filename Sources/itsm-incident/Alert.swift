@@ -12,14 +12,28 @@ extension ITSMIncident {
 
         From a file, the alerts are all-or-nothing: one bad line and nothing is written (exit 65). From a pipe that pauses (a feed such as 'tail -F alerts.jsonl | itsm-incident alert'), each burst is committed and printed when the input goes quiet, so the feed never holds the database locked while it waits; a bad line stops the feed at the end of its burst, and only that burst is undone.
 
+        With --from alertmanager each line is a Prometheus Alertmanager webhook payload (version 4) and each of its alerts[] goes through the same de-duplication: dedup_key from the fingerprint (else from the labels), title from annotations.summary or labels.alertname, service from the first label the policy names (alerts.service_labels: service, then job; else commonLabels), priority from labels.severity through alerts.severity_priority (no severity label counts as warning), the time from startsAt (endsAt when resolved). Labels, annotations, the fingerprint, generatorURL and groupKey are kept under extra. A payload without alerts[] or an alert with neither fingerprint nor labels is a bad line.
+
         Example:
           echo '{"dedup_key":"mail-queue","title":"Mail queue high","service":"mail","severity":"critical","status":"firing"}' \\
             | itsm-incident alert
+          cat alertmanager-payloads.jsonl | itsm-incident alert --from alertmanager
         """)
+
+    /// The shape of the input lines.
+    enum Source: String, ExpressibleByArgument, CaseIterable {
+      case itsm, alertmanager
+    }
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var dryRun: DryRunOption
+
+    @Option(
+      help: ArgumentHelp(
+        "itsm: one alert record per line; alertmanager: one Alertmanager webhook payload (version 4) per line.",
+        valueName: "source"))
+    var from: Source = .itsm
 
     func run() throws {
       try CommandRunner.run(tool: ITSMIncident.toolName) {
@@ -45,14 +59,20 @@ extension ITSMIncident {
             ingest.onOpened = { try escalation.bind($0, now: session.now) }
             return try RecordStream(skipInvalid: input.skipInvalid).run(
               reader,
-              decode: { try AlertIngest.decode($0, policy: policy, now: now) },
-              apply: { alert, line in
+              decode: { [from] object -> [ITSMCore.Alert] in
+                from == .alertmanager
+                  ? try AlertmanagerPayload.decode(object, policy: policy, now: now)
+                  : [try AlertIngest.decode(object, policy: policy, now: now)]
+              },
+              apply: { alerts, line in
                 try parts.open()
-                switch try ingest.apply(alert) {
-                case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):
-                  written += 1
-                  touched.append(i)
-                case .ignored(let why): session.messages.warning("\(reader.sourceName):\(line): \(why)")
+                for alert in alerts {
+                  switch try ingest.apply(alert) {
+                  case .opened(let i), .joined(let i), .resolved(let i), .noted(let i):
+                    written += 1
+                    touched.append(i)
+                  case .ignored(let why): session.messages.warning("\(reader.sourceName):\(line): \(why)")
+                  }
                 }
               },
               onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) },
