@@ -46,10 +46,7 @@ public struct ImpactCalculator {
       return keys[a].map { $0 ?? "\u{10FFFF}" }.lexicographicallyPrecedes(keys[b].map { $0 ?? "\u{10FFFF}" })
     }
     return order.map { i in
-      var group = JSONObject()
-      for (dimension, value) in zip(dimensions, keys[i]) {
-        group.add(dimension.rawValue, value.map(JSONValue.string) ?? .null)
-      }
+      let group = GroupKeys.object(dimensions, keys[i])
       var o = JSONObject()
       o.add("kind", .string("impact"))
       o.add("group", .object(group))

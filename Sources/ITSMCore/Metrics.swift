@@ -206,17 +206,28 @@ public struct MetricsCalculator {
         if sorted[i].0.seconds - sorted[i - 1].0.seconds <= repeatWindow.seconds { totals[sorted[i].1].repeats += 1 }
       }
     }
-    let order = keys.indices.sorted { a, b in
+    return GroupKeys.order(keys).map { index in
+      totals[index].record(
+        group: GroupKeys.object(dimensions, keys[index]), variant: variant, since: since, until: until)
+    }
+  }
+}
+
+/// Group keys of the reports: their order (by value, absent values last) and their record.
+enum GroupKeys {
+  static func order(_ keys: [[String?]]) -> [Int] {
+    keys.indices.sorted { a, b in
       for (x, y) in zip(keys[a], keys[b]) where x != y { return (x ?? "\u{10FFFF}") < (y ?? "\u{10FFFF}") }
       return false
     }
-    return order.map { index in
-      var group = JSONObject()
-      for (dimension, value) in zip(dimensions, keys[index]) {
-        group.add(dimension.rawValue, value.map(JSONValue.string) ?? .null)
-      }
-      return totals[index].record(group: group, variant: variant, since: since, until: until)
+  }
+
+  static func object(_ dimensions: [MetricDimension], _ values: [String?]) -> JSONObject {
+    var group = JSONObject()
+    for (dimension, value) in zip(dimensions, values) {
+      group.add(dimension.rawValue, value.map(JSONValue.string) ?? .null)
     }
+    return group
   }
 }
 

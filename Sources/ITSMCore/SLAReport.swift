@@ -83,16 +83,8 @@ public struct SLACalculator {
 
   /// One `sla.attainment` record per group, sorted by the group values.
   public func records() -> [JSONObject] {
-    let order = keys.indices.sorted { a, b in
-      for (x, y) in zip(keys[a], keys[b]) where x != y { return (x ?? "\u{10FFFF}") < (y ?? "\u{10FFFF}") }
-      return false
-    }
-    return order.map { index in
-      var group = JSONObject()
-      for (dimension, value) in zip(dimensions, keys[index]) {
-        group.add(dimension.rawValue, value.map(JSONValue.string) ?? .null)
-      }
-      return groups[index].record(group: group, since: since, until: until)
+    GroupKeys.order(keys).map { index in
+      groups[index].record(group: GroupKeys.object(dimensions, keys[index]), since: since, until: until)
     }
   }
 }

@@ -15,22 +15,11 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
-
-    @Option(
-      parsing: .unconditional, help: ArgumentHelp("Incidents opened at or after this time.", valueName: "timestamp"))
-    var since: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Incidents opened before this time.", valueName: "timestamp"))
-    var until: String?
+    @OptionGroup var window: ReportWindow
+    @OptionGroup var records: ReportInput
 
     @Option(name: .customLong("by"), help: "Group by this (default impact_type); repeat for more.")
     var dimensions: [MetricDimension] = []
-
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
 
     func validate() throws {
       if Set(dimensions).count != dimensions.count { throw ValidationError("each '--by' may be given once") }
@@ -46,9 +35,9 @@ extension ITSMReport {
             Column("currency", "currency"),
           ]
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["impact": columns])
-        let window = try parseWindow(since: since, until: until, now: session.now)
+        let window = try window.resolve(now: session.now)
         var calculator = ImpactCalculator(since: window.since, until: window.until, dimensions: groups)
-        try forEachFacts(global, session: session, input: input, since: window.since, until: window.until) {
+        try forEachFacts(global, session: session, records: records, since: window.since, until: window.until) {
           calculator.add($0)
         }
         for record in calculator.records(currency: session.policy.currency) { try session.printer.print(record) }
@@ -69,22 +58,11 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
-
-    @Option(
-      parsing: .unconditional, help: ArgumentHelp("Repeats opened at or after this time.", valueName: "timestamp"))
-    var since: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Repeats opened before this time.", valueName: "timestamp"))
-    var until: String?
+    @OptionGroup var opened: ReportWindow
+    @OptionGroup var records: ReportInput
 
     @Option(help: ArgumentHelp("How close an earlier incident must be for a repeat.", valueName: "duration"))
     var window: String = "30d"
-
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
 
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
@@ -101,10 +79,10 @@ extension ITSMReport {
         } catch let error as ITSMError {
           throw ITSMError.usage("--window: \(error.messages.joined())")
         }
-        let bounds = try parseWindow(since: since, until: until, now: session.now)
+        let bounds = try opened.resolve(now: session.now)
         var finder = RepeatFinder(since: bounds.since, until: bounds.until, window: span)
         let lookBack = bounds.since.map { Timestamp(seconds: $0.seconds - span.seconds) }
-        try forEachFacts(global, session: session, input: input, since: lookBack, until: bounds.until) {
+        try forEachFacts(global, session: session, records: records, since: lookBack, until: bounds.until) {
           finder.add($0)
         }
         for record in finder.records(currency: session.policy.currency) { try session.printer.print(record) }

@@ -31,13 +31,8 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
-
-    @Option(
-      parsing: .unconditional, help: ArgumentHelp("Incidents opened at or after this time.", valueName: "timestamp"))
-    var since: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Incidents opened before this time.", valueName: "timestamp"))
-    var until: String?
+    @OptionGroup var window: ReportWindow
+    @OptionGroup var records: ReportInput
 
     @Option(name: .customLong("by"), help: "Group by this (tier is the support tier L0-L3); repeat for more.")
     var dimensions: [MetricDimension] = []
@@ -45,23 +40,8 @@ extension ITSMReport {
     @Option(help: "Which time to restore MTTR measures.")
     var variant: MTTRVariant = .resolve
 
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
-
-    @Flag(help: "With --input: skip invalid records, reporting each, instead of failing.")
-    var skipInvalid = false
-
-    @Option(
-      help: ArgumentHelp("With --skip-invalid, write rejected lines as JSON here (else to stderr).", valueName: "file"))
-    var rejects: String?
-
     func validate() throws {
-      if skipInvalid && input == nil { throw ValidationError("'--skip-invalid' needs '--input'") }
-      if rejects != nil && !skipInvalid { throw ValidationError("'--rejects' needs '--skip-invalid'") }
-      if variant == .respond && input != nil {
+      if variant == .respond && records.input != nil {
         throw ValidationError("'--variant respond' needs the event log: read the database, not '--input'")
       }
       if Set(dimensions).count != dimensions.count { throw ValidationError("each '--by' may be given once") }
@@ -70,11 +50,11 @@ extension ITSMReport {
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["metric": columns])
-        let window = try parseWindow(since: since, until: until, now: session.now)
+        let window = try window.resolve(now: session.now)
         var calculator = MetricsCalculator(
           since: window.since, until: window.until, dimensions: dimensions, variant: variant)
-        if let input {
-          try readFacts(input, skipInvalid: skipInvalid, rejects: rejects, session: session) { calculator.add($0) }
+        if let input = records.input {
+          try records.forEachFacts(input, session: session) { calculator.add($0) }
         } else {
           let lookBack = window.since.map { Timestamp(seconds: $0.seconds - calculator.repeatWindow.seconds) }
           try global.openDatabaseForReading().read { db in

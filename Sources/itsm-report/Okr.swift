@@ -22,6 +22,7 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var records: ReportInput
 
     @Option(
       help: ArgumentHelp("A quarter (2026Q4) or a month (2026-10); else the quarter of --now.", valueName: "period"))
@@ -29,12 +30,6 @@ extension ITSMReport {
 
     @Flag(help: "Exit 3 when a key result misses its target.")
     var check = false
-
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
 
     func validate() throws {
       if let period, ReportPeriod(parsing: period) == nil {
@@ -47,8 +42,8 @@ extension ITSMReport {
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["okr": columns])
         let chosen = period.flatMap(ReportPeriod.init(parsing:)) ?? ReportPeriod.quarter(of: session.now)
         var calculator = OKRCalculator(period: chosen, keyResults: session.policy.keyResults)
-        if let input {
-          try readFacts(input, skipInvalid: false, rejects: nil, session: session) { calculator.add($0) }
+        if let input = records.input {
+          try records.forEachFacts(input, session: session) { calculator.add($0) }
         } else {
           // Resolutions in the period of incidents opened well before it count too.
           let lookBack = Timestamp(seconds: chosen.start.seconds - 90 * 86_400)

@@ -25,46 +25,25 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
-
-    @Option(
-      parsing: .unconditional,
-      help: ArgumentHelp("Clocks that completed or breached at or after this time.", valueName: "timestamp"))
-    var since: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("... and before this time.", valueName: "timestamp"))
-    var until: String?
+    @OptionGroup var window: ReportWindow
+    @OptionGroup var records: ReportInput
 
     @Option(name: .customLong("by"), help: "Group by this too (priority always leads); repeat for more.")
     var dimensions: [MetricDimension] = []
 
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
-
-    @Flag(help: "With --input: skip invalid records, reporting each, instead of failing.")
-    var skipInvalid = false
-
-    @Option(
-      help: ArgumentHelp("With --skip-invalid, write rejected lines as JSON here (else to stderr).", valueName: "file"))
-    var rejects: String?
-
     func validate() throws {
-      if skipInvalid && input == nil { throw ValidationError("'--skip-invalid' needs '--input'") }
-      if rejects != nil && !skipInvalid { throw ValidationError("'--rejects' needs '--skip-invalid'") }
       if Set(dimensions).count != dimensions.count { throw ValidationError("each '--by' may be given once") }
     }
 
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["sla.attainment": columns])
-        let window = try parseWindow(since: since, until: until, now: session.now)
+        let window = try window.resolve(now: session.now)
         var calculator = SLACalculator(
           since: window.since, until: window.until, now: session.now, dimensions: dimensions,
           rules: session.policy.escalation.sla)
-        if let input {
-          try readFacts(input, skipInvalid: skipInvalid, rejects: rejects, session: session) { calculator.add($0) }
+        if let input = records.input {
+          try records.forEachFacts(input, session: session) { calculator.add($0) }
         } else {
           // A clock can stop or breach well after its incident opened: look back past the
           // longest target.

@@ -10,7 +10,7 @@ extension ITSMReport {
       discussion: """
         One 'slo' record per service (the catalog's, and any other with incidents), at --now over the policy's rolling window (slo.window, 30 days by default):
 
-        availability = 1 - weighted downtime / window. Each incident is down from its impact start (else opening) to its resolution (else now), weighted by its outage level: the tag outage=major|partial|degraded, else impact 1, 2, 3; weights 1.0, 0.3 and 0.0 by default (slo.weights). Overlapping incidents are merged first; where they overlap the heaviest counts.
+        availability = 1 - weighted downtime / window. Each incident is down from its impact start (else opening) to its first resolution (else now; a reopen does not extend it), weighted by its outage level: the tag outage=major|partial|degraded, else impact 1, 2, 3; weights 1.0, 0.3 and 0.0 by default (slo.weights). Overlapping incidents are merged first; where they overlap the heaviest counts.
 
         target: the service's slo, else its tier's (vital 99.95 %, critical 99.9 %, important 99.5 %, deferrable 99 %). error_budget_min = (1 - target) x window; budget_spent_min, budget_remaining_min and _ratio follow.
 
@@ -24,18 +24,13 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var records: ReportInput
 
     @Option(help: "Only this service.")
     var service: String?
 
     @Flag(help: "Exit 3 when an error budget is exhausted or a burn rate pages.")
     var check = false
-
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
 
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
@@ -48,17 +43,10 @@ extension ITSMReport {
         ]
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["slo": columns])
         var calculator = SLOCalculator(policy: session.policy, now: session.now)
-        if let input {
-          let reader = try LineReader(path: input)
-          let decoder = IncidentDecoder(policy: session.policy, now: session.now)
-          _ = try RecordStream().run(
-            reader,
-            decode: { object in
-              guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-              return try decoder.decode(object).incident
-            },
-            apply: { incident, _ in if let i = ImpactInterval(incident) { calculator.add(i) } },
-            onReject: { _, _, _ in })
+        if let input = records.input {
+          try records.forEachIncident(input, session: session) { incident in
+            if let i = ImpactInterval(incident) { calculator.add(i) }
+          }
         } else {
           try global.openDatabaseForReading().read { db in
             try IncidentStore(db, policy: session.policy).forEachImpactInterval(

@@ -17,15 +17,10 @@ extension ITSMReport {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var records: ReportInput
 
     @Option(help: ArgumentHelp("The day to report (yyyy-mm-dd, UTC); else the day before --now.", valueName: "date"))
     var day: String?
-
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
 
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
@@ -41,20 +36,12 @@ extension ITSMReport {
         }
         var digest = DailySummary(day: start, now: session.now, rules: session.policy.escalation.sla)
         let end = start + DurationValue(seconds: 86_400)
-        if let input {
-          let reader = try LineReader(path: input)
-          let decoder = IncidentDecoder(policy: session.policy, now: session.now)
+        if let input = records.input {
           let policy = session.policy
-          _ = try RecordStream().run(
-            reader,
-            decode: { object in
-              guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-              return try decoder.decode(object).incident
-            },
-            apply: { incident, _ in
-              digest.add(IncidentFacts(incident, policy: policy))
-              digest.addOpen(incident)
-            }, onReject: { _, _, _ in })
+          try records.forEachIncident(input, session: session) { incident in
+            digest.add(IncidentFacts(incident, policy: policy))
+            digest.addOpen(incident)
+          }
         } else {
           let longest = session.policy.escalation.sla.targets.values.map(\.resolution.seconds).max() ?? 0
           try global.openDatabaseForReading().read { db in

@@ -2,33 +2,70 @@ import ArgumentParser
 import ITSMCommandSupport
 import ITSMCore
 
-/// Reads incident records from a file or stdin as facts for a report: all-or-nothing (exit 65
-/// naming the bad lines), or with `skipInvalid` each bad line reported and skipped.
-func readFacts(
-  _ path: String, skipInvalid: Bool, rejects: String?, session: CommandSession, _ add: (IncidentFacts) -> Void
-) throws {
-  let reader = try LineReader(path: path)
-  let sink = skipInvalid ? try RejectSink(path: rejects) : nil
-  let decoder = IncidentDecoder(policy: session.policy, now: session.now)
-  let policy = session.policy
-  let counts = try RecordStream(skipInvalid: skipInvalid).run(
-    reader,
-    decode: { object in
-      guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-      return IncidentFacts(try decoder.decode(object).incident, policy: policy)
-    },
-    apply: { facts, _ in add(facts) },
-    onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
-  if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }
+/// `--since` and `--until`: the report's window, [since, until). What it selects (openings,
+/// resolutions, clocks) each report says in its description.
+struct ReportWindow: ParsableArguments {
+  @Option(parsing: .unconditional, help: ArgumentHelp("The window's start (inclusive).", valueName: "timestamp"))
+  var since: String?
+
+  @Option(parsing: .unconditional, help: ArgumentHelp("The window's end (exclusive).", valueName: "timestamp"))
+  var until: String?
+
+  func resolve(now: Timestamp) throws -> (since: Timestamp?, until: Timestamp?) {
+    try parseWindow(since: since, until: until, now: now)
+  }
+}
+
+/// `--input`, `--skip-invalid`, `--rejects`: incident records instead of the database.
+struct ReportInput: ParsableArguments {
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp(
+      "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
+  var input: String?
+
+  @Flag(help: "With --input: skip invalid records, reporting each, instead of failing.")
+  var skipInvalid = false
+
+  @Option(
+    help: ArgumentHelp("With --skip-invalid, write rejected lines as JSON here (else to stderr).", valueName: "file"))
+  var rejects: String?
+
+  func validate() throws {
+    if skipInvalid && input == nil { throw ValidationError("'--skip-invalid' needs '--input'") }
+    if rejects != nil && !skipInvalid { throw ValidationError("'--rejects' needs '--skip-invalid'") }
+  }
+
+  /// Reads the records: all-or-nothing (exit 65 naming the bad lines), or with
+  /// --skip-invalid each bad line reported and skipped.
+  func forEachIncident(_ path: String, session: CommandSession, _ body: (Incident) -> Void) throws {
+    let reader = try LineReader(path: path)
+    let sink = skipInvalid ? try RejectSink(path: rejects) : nil
+    let decoder = IncidentDecoder(policy: session.policy, now: session.now)
+    let counts = try RecordStream(skipInvalid: skipInvalid).run(
+      reader,
+      decode: { object in
+        guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
+        return try decoder.decode(object).incident
+      },
+      apply: { incident, _ in body(incident) },
+      onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
+    if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }
+  }
+
+  func forEachFacts(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
+    let policy = session.policy
+    try forEachIncident(path, session: session) { add(IncidentFacts($0, policy: policy)) }
+  }
 }
 
 /// The facts of the incidents opened in [since, until), from the database or from records.
 func forEachFacts(
-  _ global: GlobalOptions, session: CommandSession, input: String?, since: Timestamp?, until: Timestamp?,
+  _ global: GlobalOptions, session: CommandSession, records: ReportInput, since: Timestamp?, until: Timestamp?,
   _ add: (IncidentFacts) -> Void
 ) throws {
-  if let input {
-    try readFacts(input, skipInvalid: false, rejects: nil, session: session, add)
+  if let input = records.input {
+    try records.forEachFacts(input, session: session, add)
     return
   }
   try global.openDatabaseForReading().read { db in

@@ -19,16 +19,11 @@ extension ITSMReport {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var window: ReportWindow
+    @OptionGroup var records: ReportInput
 
     @Option(help: "week or month.")
     var period: Period = .month
-
-    @Option(
-      parsing: .unconditional, help: ArgumentHelp("Incidents opened at or after this time.", valueName: "timestamp"))
-    var since: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Incidents opened before this time.", valueName: "timestamp"))
-    var until: String?
 
     @Option(name: .customLong("by"), help: "Also group by this; repeat for more.")
     var dimensions: [MetricDimension] = []
@@ -36,17 +31,11 @@ extension ITSMReport {
     @Option(help: "Which time to restore MTTR measures.")
     var variant: MTTRVariant = .resolve
 
-    @Option(
-      name: .shortAndLong,
-      help: ArgumentHelp(
-        "Read incident records from this file ('-' for stdin) instead of the database.", valueName: "file"))
-    var input: String?
-
     func validate() throws {
       if dimensions.contains(.week) || dimensions.contains(.month) {
         throw ValidationError("give the period with '--period', not '--by'")
       }
-      if variant == .respond && input != nil {
+      if variant == .respond && records.input != nil {
         throw ValidationError("'--variant respond' needs the event log: read the database, not '--input'")
       }
     }
@@ -61,12 +50,12 @@ extension ITSMReport {
             Column("trend", "sparkline"),
           ]
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["trend": columns])
-        let window = try parseWindow(since: since, until: until, now: session.now)
+        let window = try window.resolve(now: session.now)
         var builder = TrendBuilder(
           period: period == .week ? .week : .month, dimensions: dimensions, since: window.since, until: window.until,
           variant: variant)
-        if let input {
-          try readFacts(input, skipInvalid: false, rejects: nil, session: session) { builder.add($0) }
+        if let input = records.input {
+          try records.forEachFacts(input, session: session) { builder.add($0) }
         } else {
           try global.openDatabaseForReading().read { db in
             try IncidentStore(db, policy: session.policy).forEachFacts(
