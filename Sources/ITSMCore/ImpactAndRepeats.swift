@@ -6,29 +6,20 @@ public struct ImpactCalculator {
   public let since: Timestamp?
   public let until: Timestamp?
   public let dimensions: [MetricDimension]
-  private var index: [String: Int] = [:]
-  private var keys: [[String?]] = []
+  private var table: GroupTable
   private var totals: [(incidents: Int, measured: Int, users: Int, minutes: Double, cost: Double)] = []
 
   public init(since: Timestamp?, until: Timestamp?, dimensions: [MetricDimension]) {
     self.since = since
     self.until = until
     self.dimensions = dimensions
+    table = GroupTable(dimensions)
   }
 
   public mutating func add(_ f: IncidentFacts) {
     guard since.map { f.openedAt >= $0 } ?? true, until.map { f.openedAt < $0 } ?? true else { return }
-    let values = dimensions.map { $0.value(of: f, at: f.openedAt) }
-    let joined = values.map { ($0 ?? "\u{0}") + "\u{1F}" }.joined()
-    let i: Int
-    if let existing = index[joined] {
-      i = existing
-    } else {
-      i = totals.count
-      index[joined] = i
-      keys.append(values)
-      totals.append((0, 0, 0, 0, 0))
-    }
+    let (i, isNew) = table.slot(of: f, at: f.openedAt)
+    if isNew { totals.append((0, 0, 0, 0, 0)) }
     totals[i].incidents += 1
     if let minutes = f.productivityLossMinutes {
       totals[i].measured += 1
@@ -40,13 +31,14 @@ public struct ImpactCalculator {
 
   /// One `impact` record per group, most costly first, then by lost hours and group.
   public func records(currency: String) -> [JSONObject] {
+    // Most costly first, then most lost hours; ties in the order of the group values.
+    var rank = [Int](repeating: 0, count: totals.count)
+    for (position, i) in table.ordered.enumerated() { rank[i] = position }
     let order = totals.indices.sorted { a, b in
-      if totals[a].cost != totals[b].cost { return totals[a].cost > totals[b].cost }
-      if totals[a].minutes != totals[b].minutes { return totals[a].minutes > totals[b].minutes }
-      return keys[a].map { $0 ?? "\u{10FFFF}" }.lexicographicallyPrecedes(keys[b].map { $0 ?? "\u{10FFFF}" })
+      (-totals[a].cost, -totals[a].minutes, rank[a]) < (-totals[b].cost, -totals[b].minutes, rank[b])
     }
     return order.map { i in
-      let group = GroupKeys.object(dimensions, keys[i])
+      let group = table.object(i)
       var o = JSONObject()
       o.add("kind", .string("impact"))
       o.add("group", .object(group))

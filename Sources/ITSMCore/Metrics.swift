@@ -148,10 +148,7 @@ public struct MetricsCalculator {
   /// How far back an earlier incident makes one a repeat.
   public var repeatWindow = DurationValue(seconds: 30 * 86_400)
 
-  /// Group keys joined into one string: for one or two short values it fits in a small
-  /// string, with no allocation per incident.
-  private var groupIndex: [String: Int] = [:]
-  private var keys: [[String?]] = []
+  private var table: GroupTable
   private var groups: [Accumulator] = []
   /// Openings per service and normalized root cause, with the group they count in (-1: before
   /// the window). Repeats are found at the end, so input need not be sorted.
@@ -162,6 +159,7 @@ public struct MetricsCalculator {
     self.until = until
     self.dimensions = dimensions
     self.variant = variant
+    table = GroupTable(dimensions)
   }
 
   /// Adds one incident: to the figures about incidents opened in the window when it opened
@@ -186,15 +184,9 @@ public struct MetricsCalculator {
   }
 
   private mutating func group(of facts: IncidentFacts, at time: Timestamp) -> Int {
-    var joined = ""
-    for dimension in dimensions {
-      joined += (dimension.value(of: facts, at: time) ?? "\u{0}") + "\u{1F}"
-    }
-    if let existing = groupIndex[joined] { return existing }
-    groupIndex[joined] = groups.count
-    keys.append(dimensions.map { $0.value(of: facts, at: time) })
-    groups.append(Accumulator())
-    return groups.count - 1
+    let (index, isNew) = table.slot(of: facts, at: time)
+    if isNew { groups.append(Accumulator()) }
+    return index
   }
 
   /// One `metric` record per group, sorted by the group values (absent values last).
@@ -206,25 +198,44 @@ public struct MetricsCalculator {
         if sorted[i].0.seconds - sorted[i - 1].0.seconds <= repeatWindow.seconds { totals[sorted[i].1].repeats += 1 }
       }
     }
-    return GroupKeys.order(keys).map { index in
-      totals[index].record(
-        group: GroupKeys.object(dimensions, keys[index]), variant: variant, since: since, until: until)
+    return table.ordered.map { index in
+      totals[index].record(group: table.object(index), variant: variant, since: since, until: until)
     }
   }
 }
 
-/// Group keys of the reports: their order (by value, absent values last) and their record.
-enum GroupKeys {
-  static func order(_ keys: [[String?]]) -> [Int] {
+/// The groups of a report by their key values: created on first sight, listed in the order
+/// of their values (absent values last). The lookup joins the values into one string: for one
+/// or two short values that is a small string, with no allocation per incident.
+struct GroupTable {
+  let dimensions: [MetricDimension]
+  private var index: [String: Int] = [:]
+  private(set) var keys: [[String?]] = []
+
+  init(_ dimensions: [MetricDimension]) { self.dimensions = dimensions }
+
+  /// The index of the incident's group at `time`, and whether the group is new.
+  mutating func slot(of facts: IncidentFacts, at time: Timestamp) -> (index: Int, isNew: Bool) {
+    var joined = ""
+    for dimension in dimensions { joined += (dimension.value(of: facts, at: time) ?? "\u{0}") + "\u{1F}" }
+    if let existing = index[joined] { return (existing, false) }
+    index[joined] = keys.count
+    keys.append(dimensions.map { $0.value(of: facts, at: time) })
+    return (keys.count - 1, true)
+  }
+
+  /// Group indexes in the order of their values.
+  var ordered: [Int] {
     keys.indices.sorted { a, b in
       for (x, y) in zip(keys[a], keys[b]) where x != y { return (x ?? "\u{10FFFF}") < (y ?? "\u{10FFFF}") }
       return false
     }
   }
 
-  static func object(_ dimensions: [MetricDimension], _ values: [String?]) -> JSONObject {
+  /// The `group` object of a record.
+  func object(_ i: Int) -> JSONObject {
     var group = JSONObject()
-    for (dimension, value) in zip(dimensions, values) {
+    for (dimension, value) in zip(dimensions, keys[i]) {
       group.add(dimension.rawValue, value.map(JSONValue.string) ?? .null)
     }
     return group

@@ -15,8 +15,7 @@ public struct SLACalculator {
   public let dimensions: [MetricDimension]
   public let rules: SLARules
 
-  private var groupIndex: [String: Int] = [:]
-  private var keys: [[String?]] = []
+  private var table: GroupTable
   private var groups: [SLAAccumulator] = []
 
   /// Priority always leads the grouping: targets are per priority.
@@ -25,6 +24,7 @@ public struct SLACalculator {
     self.until = until
     self.now = now
     self.dimensions = [.priority] + dimensions.filter { $0 != .priority }
+    table = GroupTable(self.dimensions)
     self.rules = rules
   }
 
@@ -66,26 +66,14 @@ public struct SLACalculator {
     let response = outcome(.response, f, target: target.response)
     let resolution = outcome(.resolution, f, target: target.resolution)
     guard response != nil || resolution != nil else { return }
-    var joined = ""
-    let values = dimensions.map { $0.value(of: f, at: f.openedAt) }
-    for value in values { joined += (value ?? "\u{0}") + "\u{1F}" }
-    let index: Int
-    if let existing = groupIndex[joined] {
-      index = existing
-    } else {
-      index = groups.count
-      groupIndex[joined] = index
-      keys.append(values)
-      groups.append(SLAAccumulator(target: target))
-    }
+    let (index, isNew) = table.slot(of: f, at: f.openedAt)
+    if isNew { groups.append(SLAAccumulator(target: target)) }
     groups[index].add(response: response, resolution: resolution)
   }
 
   /// One `sla.attainment` record per group, sorted by the group values.
   public func records() -> [JSONObject] {
-    GroupKeys.order(keys).map { index in
-      groups[index].record(group: GroupKeys.object(dimensions, keys[index]), since: since, until: until)
-    }
+    table.ordered.map { index in groups[index].record(group: table.object(index), since: since, until: until) }
   }
 }
 
