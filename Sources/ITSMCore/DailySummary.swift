@@ -69,15 +69,11 @@ public struct DailySummary {
     // The clocks that passed their target during the day (stopped late, or still running).
     if let target = rules.targets[f.priority], let id = f.id, f.status != .canceled || f.acknowledgedAt != nil {
       for clock in SLAClock.allCases {
-        let goal = clock == .response ? target.response : target.resolution
-        let held = clock == .resolution && rules.pauseOnHold ? f.heldSeconds : 0
-        let breachAt = f.openedAt + DurationValue(seconds: goal.seconds + held)
+        let breachAt = rules.breachAt(clock, openedAt: f.openedAt, target: target, heldSeconds: f.heldSeconds)
         guard breachAt >= day && breachAt < dayEnd && breachAt <= now else { continue }
-        let stop =
-          clock == .resolution ? f.firstResolvedAt : [f.acknowledgedAt, f.firstResolvedAt].compactMap { $0 }.min()
-        if let stop {
+        if let stop = clock.stop(acknowledgedAt: f.acknowledgedAt, firstResolvedAt: f.firstResolvedAt) {
           if stop > breachAt { breaches.append((id, f.priority, clock)) }
-        } else if (f.status?.isOpen ?? true) && !(clock == .resolution && rules.pauseOnHold && f.heldSince != nil) {
+        } else if (f.status?.isOpen ?? true) && !rules.isPaused(clock, heldSince: f.heldSince) {
           breaches.append((id, f.priority, clock))
         }
       }

@@ -58,6 +58,34 @@ public enum ClockState: String, Sendable {
 /// The two SLA clocks.
 public enum SLAClock: String, Sendable, CaseIterable {
   case response, resolution
+
+  /// When the clock stops: response at the first acknowledgement (or the first resolution,
+  /// when that came first), resolution at the first resolution.
+  public func stop(acknowledgedAt: Timestamp?, firstResolvedAt: Timestamp?) -> Timestamp? {
+    switch self {
+    case .response:
+      if let ack = acknowledgedAt, let resolved = firstResolvedAt { return min(ack, resolved) }
+      return acknowledgedAt ?? firstResolvedAt
+    case .resolution: return firstResolvedAt
+    }
+  }
+
+  /// This clock's part of a target.
+  public func goal(_ target: SLATarget) -> DurationValue { self == .response ? target.response : target.resolution }
+}
+
+extension SLARules {
+  /// When a clock passes its target: opening + target, plus the time on hold for the
+  /// resolution clock when holds pause it.
+  public func breachAt(_ clock: SLAClock, openedAt: Timestamp, target: SLATarget, heldSeconds: Int64) -> Timestamp {
+    let held = clock == .resolution && pauseOnHold ? heldSeconds : 0
+    return openedAt + DurationValue(seconds: clock.goal(target).seconds + held)
+  }
+
+  /// Whether a resolution clock is paused now by a hold still going on.
+  public func isPaused(_ clock: SLAClock, heldSince: Timestamp?) -> Bool {
+    clock == .resolution && pauseOnHold && heldSince != nil
+  }
 }
 
 /// The escalation bookkeeping kept for one incident, so that each step happens once.
@@ -422,16 +450,11 @@ public struct EscalationEngine: Sendable {
   /// When the clock stops: the first acknowledgement (or resolution) for response, the first
   /// resolution for resolution.
   public func stop(_ clock: SLAClock, _ subject: EscalationSubject) -> Timestamp? {
-    switch clock {
-    case .response:
-      if let ack = subject.acknowledgedAt, let resolved = subject.firstResolvedAt { return min(ack, resolved) }
-      return subject.acknowledgedAt ?? subject.firstResolvedAt
-    case .resolution: return subject.firstResolvedAt
-    }
+    clock.stop(acknowledgedAt: subject.acknowledgedAt, firstResolvedAt: subject.firstResolvedAt)
   }
 
   public func target(_ clock: SLAClock, _ priority: Priority) -> DurationValue? {
-    rules.sla.targets[priority].map { clock == .response ? $0.response : $0.resolution }
+    rules.sla.targets[priority].map(clock.goal)
   }
 
   /// When the clock reaches `seconds` of running time, if it runs uninterrupted from now.

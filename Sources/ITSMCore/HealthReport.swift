@@ -18,8 +18,9 @@ public struct HealthReport {
   var impact: ImpactCalculator
   var repeats: RepeatFinder
   var slo: SLOCalculator
-  /// Sections for data other tools keep (FMEA risks, license savings), when they have any.
-  public var extraSections: [(title: String, rows: [[String]], header: [String], empty: String)] = []
+  /// Sections for data other tools will keep (FMEA risks, license savings): only their
+  /// absence can be reported so far.
+  public var absentSections: [(title: String, note: String)] = []
 
   /// Figures that depend on the clock (open SLA clocks, ongoing outages) are taken at `now`
   /// when the period is not over yet.

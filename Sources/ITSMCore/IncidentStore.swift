@@ -215,8 +215,9 @@ public struct IncidentStore {
     try RawStatement(boundStatement: statement).forEachRow { try body(try Incident(columns: $0)) }
   }
 
-  /// The facts the metrics need, for incidents opened in [since, until) or first resolved in
-  /// [resolvedSince, until), oldest first, read with a narrow query (no full incident records).
+  /// The facts the reports need, for incidents opened in [since, until) or, when
+  /// `resolvedSince` is given, first resolved in [resolvedSince, until) or still open, read
+  /// with a narrow query (no full incident records).
   /// With `firstHumanAction`, also the first action a person took after opening, from the log.
   public func forEachFacts(
     since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?, firstHumanAction: Bool,
@@ -230,7 +231,7 @@ public struct IncidentStore {
     // has a start; without one, every incident resolved before `until` was opened before it.
     // The OR of two ranges uses both indexes (opened_at, first_resolved_at); no ORDER BY, the
     // calculators do not need one.
-    let needsResolved = since != nil && (resolvedSince.map { $0.seconds != Int64.max } ?? true)
+    let needsResolved = since != nil && resolvedSince != nil
     let condition =
       needsResolved
       // Open incidents too, however old: their clocks may stop or breach in the window.
@@ -238,7 +239,7 @@ public struct IncidentStore {
       : "opened_at >= ? AND opened_at < ?"
     let sql = """
       SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
-        reopen_count, nullif(lower(trim(root_cause, ' ' || char(9, 10, 13))), ''), users_affected, resolved_at, \(human),
+        reopen_count, root_cause, users_affected, resolved_at, \(human),
         status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type, s.held_since
       FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
       WHERE \(condition)
@@ -260,7 +261,8 @@ public struct IncidentStore {
       facts.acknowledgedAt = c.time(7)
       facts.firstResolvedAt = c.time(8)
       facts.reopenCount = Int(c.int(9) ?? 0)
-      facts.causeKey = c.string(10)
+      // Normalized in Swift, as for records on stdin (SQLite's lower() knows only ASCII).
+      facts.causeKey = c.string(10).flatMap(IncidentFacts.causeKey)
       facts.usersAffected = c.int(11).map { Int($0) }
       if let users = c.int(11), let resolved = c.time(12) {
         let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)

@@ -150,14 +150,20 @@ public struct OKRCalculator {
       let actual = counted == 0 ? nil : round(Double(hits) / Double(counted), 4)
       o.add("actual", actual.map { .double($0) })
       o.add("target", .double(kr.target))
-      // Judged on the counts, not on the rounded fraction: 3799 of 3999 is not 95 %.
-      o.add("met", counted == 0 ? nil : .bool(Double(hits) >= kr.target * Double(counted) - 1e-9))
+      o.add("met", met(index).map { .bool($0) })
       return o
     }
   }
 
+  /// Judged on the counts, not on the rounded fraction: 3799 of 3999 is not 95 %. Nil when
+  /// nothing counted.
+  private func met(_ index: Int) -> Bool? {
+    let (hits, counted) = counts[index]
+    return counted == 0 ? nil : Double(hits) >= keyResults[index].target * Double(counted) - 1e-9
+  }
+
   /// Key results with data that fall short of their target.
   public func missed() -> Int {
-    records().filter { $0["met"] == .bool(false) }.count
+    keyResults.indices.filter { met($0) == false }.count
   }
 }

@@ -37,34 +37,24 @@ public struct SLACalculator {
     case met, breachedAndStopped, breachedRunning
   }
 
-  func outcome(_ clock: SLAClock, _ f: IncidentFacts, target: DurationValue) -> ClockOutcome? {
-    let stop: Timestamp?
-    switch clock {
-    case .response:
-      if let ack = f.acknowledgedAt, let resolved = f.firstResolvedAt {
-        stop = min(ack, resolved)
-      } else {
-        stop = f.acknowledgedAt ?? f.firstResolvedAt
-      }
-    case .resolution: stop = f.firstResolvedAt
-    }
-    let held = clock == .resolution && rules.pauseOnHold ? f.heldSeconds : 0
-    let breachAt = f.openedAt + DurationValue(seconds: target.seconds + held)
+  func outcome(_ clock: SLAClock, _ f: IncidentFacts, target: SLATarget) -> ClockOutcome? {
+    let stop = clock.stop(acknowledgedAt: f.acknowledgedAt, firstResolvedAt: f.firstResolvedAt)
+    let breachAt = rules.breachAt(clock, openedAt: f.openedAt, target: target, heldSeconds: f.heldSeconds)
     if let stop {
       if stop <= breachAt { return contains(stop) ? .met : nil }
       return contains(stop) || contains(breachAt) ? .breachedAndStopped : nil
     }
     if f.status == .canceled { return nil }
     // On hold now: the resolution clock is paused, not running past its target.
-    if clock == .resolution && rules.pauseOnHold && f.heldSince != nil { return nil }
+    if rules.isPaused(clock, heldSince: f.heldSince) { return nil }
     guard f.status?.isOpen ?? true, breachAt <= now else { return nil }
     return contains(breachAt) ? .breachedRunning : nil
   }
 
   public mutating func add(_ f: IncidentFacts) {
     guard let target = rules.targets[f.priority] else { return }
-    let response = outcome(.response, f, target: target.response)
-    let resolution = outcome(.resolution, f, target: target.resolution)
+    let response = outcome(.response, f, target: target)
+    let resolution = outcome(.resolution, f, target: target)
     guard response != nil || resolution != nil else { return }
     let (index, isNew) = table.slot(of: f, at: f.openedAt)
     if isNew { groups.append(SLAAccumulator(target: target)) }

@@ -30,18 +30,22 @@ public struct TrendBuilder {
     }
   }
 
+  private func key(_ t: Timestamp) -> String {
+    period == .week ? MetricDimension.isoWeek(t) : MetricDimension.month(t)
+  }
+
   /// Every period from the first incident's to the last one's, gaps included.
   func periods() -> [String] {
     guard let first, let last else { return [] }
     var keys: [String] = []
     var t = first
     while true {
-      let key = period.value(of: IncidentFacts(priority: .p3, service: "", openedAt: t), at: t)!
+      let key = key(t)
       if keys.last != key { keys.append(key) }
       if t >= last { break }
       t = min(last, t + DurationValue(seconds: period == .week ? 7 * 86_400 : 27 * 86_400))
     }
-    let lastKey = period.value(of: IncidentFacts(priority: .p3, service: "", openedAt: last), at: last)!
+    let lastKey = key(last)
     if keys.last != lastKey { keys.append(lastKey) }
     return keys
   }

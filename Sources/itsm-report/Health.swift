@@ -59,7 +59,7 @@ extension ITSMReport {
             let present = try Bool.fetchOne(
               db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
             if present != true {
-              report.extraSections.append((title, [], [], "Absent: no data in this database yet."))
+              report.absentSections.append((title, "Absent: no data in this database yet."))
             }
           }
         }

@@ -70,8 +70,8 @@ func forEachFacts(
   }
   try global.openDatabaseForReading().read { db in
     try IncidentStore(db, policy: session.policy).forEachFacts(
-      // Only openings count here: an empty range for resolutions.
-      since: since, resolvedSince: Timestamp(seconds: Int64.max), until: until, firstHumanAction: false
+      // Only openings count here.
+      since: since, resolvedSince: nil, until: until, firstHumanAction: false
     ) { add($0) }
   }
 }

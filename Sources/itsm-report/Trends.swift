@@ -59,7 +59,7 @@ extension ITSMReport {
         } else {
           try global.openDatabaseForReading().read { db in
             try IncidentStore(db, policy: session.policy).forEachFacts(
-              since: window.since, resolvedSince: Timestamp(seconds: Int64.max), until: window.until,
+              since: window.since, resolvedSince: nil, until: window.until,
               firstHumanAction: variant == .respond
             ) { builder.add($0) }
           }
