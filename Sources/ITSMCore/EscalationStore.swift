@@ -21,7 +21,6 @@ public final class EscalationStore {
   public let policy: Policy
   public let context: ChangeContext
   private var engines: [Int64: (version: String, engine: EscalationEngine)] = [:]
-  private var current: (num: Int64, version: String)?
   private var pinnedCache: (version: String, text: String)?
 
   private func pinnedText() throws -> (version: String, text: String) {
@@ -46,19 +45,22 @@ public final class EscalationStore {
     // Looked up each time, not cached: a store may outlive a rolled-back transaction (an
     // alert feed's dry run), and with it the row it inserted.
     let (version, text) = try pinnedText()
-    if let num = try Int64.fetchOne(db, sql: "SELECT num FROM policy_versions WHERE version = ?", arguments: [version])
-    {
-      current = (num, version)
+    let num: Int64
+    let find = try db.cachedStatement(sql: "SELECT num FROM policy_versions WHERE version = ?")
+    if let found = try Int64.fetchOne(find, arguments: [version]) {
+      num = found
     } else if readOnly {
-      current = (0, version)
+      num = 0
     } else {
       try db.execute(
         sql: "INSERT INTO policy_versions (version, body, first_used_at) VALUES (?, ?, ?)",
         arguments: [version, text, now.seconds])
-      current = (db.lastInsertedRowID, version)
+      num = db.lastInsertedRowID
     }
-    engines[current!.num] = (version, EscalationEngine(rules: policy.escalation, services: policy.services))
-    return current!
+    if engines[num]?.version != version {
+      engines[num] = (version, EscalationEngine(rules: policy.escalation, services: policy.services))
+    }
+    return (num, version)
   }
 
   /// The engine for a pinned version: the rules as they were, the service catalog as it is.
@@ -179,7 +181,7 @@ public final class EscalationStore {
 
   private static let subjectColumns = """
     i.num, i.id, i.title, i.service, i.status, i.priority, i.team, i.assignee, i.region, i.opened_at,
-    i.acknowledged_at, i.first_resolved_at, i.updated_at, i.escalation_level
+    i.acknowledged_at, i.first_resolved_at, i.updated_at
     """
 
   private static func subject(_ c: ColumnReader) -> EscalationSubject? {
@@ -206,7 +208,7 @@ public final class EscalationStore {
   /// transaction: the fault-injection point of the crash tests.
   public func tick(now: Timestamp, afterEach: (Int) -> Void = { _ in }) throws -> TickResult {
     var result = TickResult()
-    _ = try pinCurrent(now: now)
+    let pin = try pinCurrent(now: now)
     let lastBefore = try Int64.fetchOne(db, sql: "SELECT max(num) FROM notifications") ?? 0
     var due: [(subject: EscalationSubject, changed: Bool, known: Bool)] = []
     // Open incidents: new ones, changed ones and those with something due.
@@ -218,11 +220,11 @@ public final class EscalationStore {
           WHERE \(Schema.openCondition)
           """))
     try open.forEachRow { c in
-      let known = c.int(14) != nil
+      let known = c.int(13) != nil
       // A change stamped in the very second of the last look (or a record imported with an
       // older stamp) counts as a change too.
-      let changed = !known || c.int(15) != c.int(12) || (c.int(12) ?? 0) >= (c.int(17) ?? 0)
-      let scheduled = c.int(16).map { $0 <= now.seconds } ?? false
+      let changed = !known || c.int(14) != c.int(12) || (c.int(12) ?? 0) >= (c.int(16) ?? 0)
+      let scheduled = c.int(15).map { $0 <= now.seconds } ?? false
       if changed || scheduled, let subject = EscalationStore.subject(c) { due.append((subject, changed, known)) }
     }
     // Incidents that left the open states since they were last looked at: their clocks stop.
@@ -237,7 +239,7 @@ public final class EscalationStore {
       if let subject = EscalationStore.subject(c) { due.append((subject, true, true)) }
     }
     for (subject, changed, known) in due {
-      let outcome = try evaluate(subject, changed: changed, known: known, now: now)
+      let outcome = try evaluate(subject, changed: changed, known: known, pin: pin, now: now)
       result.evaluated += 1
       result.events += outcome.events.count
       result.queued += try record(outcome, subject: subject, now: now).count
@@ -252,14 +254,16 @@ public final class EscalationStore {
 
   /// Evaluates one incident at `now` from its stored state (pinning the current policy to an
   /// incident seen for the first time), without writing anything.
-  public func evaluate(_ subject: EscalationSubject, changed: Bool, known: Bool = true, now: Timestamp) throws
-    -> EscalationOutcome
-  {
+  /// `pin` is the current policy's row when the caller has it already.
+  public func evaluate(
+    _ subject: EscalationSubject, changed: Bool, known: Bool = true, pin: (num: Int64, version: String)? = nil,
+    now: Timestamp
+  ) throws -> EscalationOutcome {
     var state: EscalationState
     if known, let stored = try self.state(incidentNum: subject.num) {
       state = stored
     } else {
-      let pin = try pinCurrent(now: now)
+      let pin = try pin ?? pinCurrent(now: now)
       state = EscalationState(versionNum: pin.num, version: pin.version, seenUpdatedAt: subject.updatedAt)
     }
     let engine = try engine(versionNum: state.versionNum).engine
@@ -275,19 +279,8 @@ public final class EscalationStore {
   public func record(_ outcome: EscalationOutcome, subject: EscalationSubject, now: Timestamp) throws
     -> [NotificationDraft]
   {
-    if !outcome.events.isEmpty {
-      let statement = try db.cachedStatement(
-        sql: """
-          INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source, data)
-          VALUES (?, 'incident', ?, ?, ?, ?, ?, ?)
-          """)
-      for event in outcome.events {
-        try statement.execute(arguments: [
-          event.at.seconds, subject.id, subject.num, event.type, context.actor, context.source,
-          event.data.isEmpty ? nil : JSONSerializer.string(event.data),
-        ])
-      }
-    }
+    try EventLog.append(
+      outcome.events, entity: "incident", id: subject.id, num: subject.num, context: context, in: db)
     let queued = try enqueue(outcome.notifications, now: now)
     try save(outcome.state, incidentNum: subject.num)
     if outcome.events.contains(where: { $0.type == "paged" || $0.type == "escalated" }) {

@@ -404,21 +404,9 @@ public struct IncidentStore {
   /// Appends events for an incident to the log, in one statement.
   public func append(_ events: [EventDraft], to incident: Incident, context: ChangeContext) throws {
     guard !events.isEmpty else { return }
-    var statement = RawStatement(
-      try prepared(
-        "events\(events.count)",
-        "INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source, data) VALUES "
-          + Array(repeating: "(?, 'incident', ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")))
-    for event in events {
-      statement.bind(event.at.seconds)
-      statement.bind(incident.id)
-      statement.bind(incident.rowID)
-      statement.bind(event.type)
-      statement.bind(context.actor)
-      statement.bind(context.source)
-      statement.bind(event.data.isEmpty ? nil : JSONSerializer.string(event.data))
-    }
-    try statement.execute()
+    try EventLog.append(
+      events, entity: "incident", id: incident.id, num: incident.rowID, context: context,
+      statement: prepared("events\(events.count)", EventLog.insertSQL(count: events.count)))
   }
 
   /// Applies a lifecycle action to the incident with this id, in the caller's transaction.

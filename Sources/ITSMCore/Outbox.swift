@@ -110,15 +110,9 @@ public struct Outbox {
     data.add("reason", n.record["reason"])
     data.add("via", .string(via))
     data.add("attempts", .int(Int64(n.attempts)))
-    try db.execute(
-      sql: """
-        INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source, data)
-        VALUES (?, ?, ?, ?, 'notification_delivered', ?, ?, ?)
-        """,
-      arguments: [
-        now.seconds, n.entity, n.entityID, n.entityNum ?? 0, context.actor, context.source,
-        JSONSerializer.string(data),
-      ])
+    try EventLog.append(
+      [EventDraft(type: "notification_delivered", at: now, data: data)], entity: n.entity, id: n.entityID,
+      num: n.entityNum, context: context, in: db)
     return true
   }
 
