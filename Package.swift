@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "itsm-incident", targets: ["itsm-incident"]),
     .executable(name: "itsm-escalate", targets: ["itsm-escalate"]),
+    .executable(name: "itsm-fmea", targets: ["itsm-fmea"]),
     .executable(name: "itsm-report", targets: ["itsm-report"]),
     .executable(name: "itsm-gen", targets: ["itsm-gen"]),
     .library(name: "ITSMCore", targets: ["ITSMCore"]),
@@ -32,6 +33,7 @@ let package = Package(
       ]),
     .executableTarget(name: "itsm-incident", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-escalate", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
+    .executableTarget(name: "itsm-fmea", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-report", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-gen", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .testTarget(name: "ITSMCoreTests", dependencies: ["ITSMCore"]),

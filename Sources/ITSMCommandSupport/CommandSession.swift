@@ -14,9 +14,13 @@ public struct CommandSession {
   public let printer: RecordPrinter
   public let messages: Messages
 
-  public init(_ global: GlobalOptions, tool: String, views: [String: [Column]] = [:], allowsHTML: Bool = false) throws {
-    if global.format == .html && !allowsHTML {
-      throw ITSMError.usage("--format html is only for 'itsm-report health'")
+  /// `documents` are the formats beyond records that the command writes (html, dot, mermaid).
+  public init(
+    _ global: GlobalOptions, tool: String, views: [String: [Column]] = [:], documents: [OutputFormat] = []
+  ) throws {
+    if !OutputFormat.recordFormats.contains(global.format) && !documents.contains(global.format) {
+      let owner = global.format == .html ? "'itsm-report health'" : "'itsm-fmea deps'"
+      throw ITSMError.usage("--format \(global.format.rawValue) is only for \(owner)")
     }
     self.global = global
     self.now = try global.resolvedNow()

@@ -9,8 +9,12 @@ import ITSMCore
 /// How records are printed.
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
   case auto, jsonl, table, csv, markdown
-  /// Only `itsm-report health` writes HTML; elsewhere it is refused.
-  case html
+  /// Documents and drawings, each for the commands that name it (`CommandSession(documents:)`):
+  /// HTML for `itsm-report health`, Graphviz DOT and Mermaid for `itsm-fmea deps`.
+  case html, dot, mermaid
+
+  /// The formats every command prints records in.
+  public static let recordFormats: [OutputFormat] = [.auto, .jsonl, .table, .csv, .markdown]
 }
 
 /// The flags every itsm command shares, with the same meaning in every tool.
@@ -38,7 +42,7 @@ public struct GlobalOptions: ParsableArguments {
 
   @Option(
     help:
-      "Output format: auto (a table on a terminal, else JSON Lines), jsonl, table, csv, markdown (itsm-report health adds html)."
+      "Output format: auto (a table on a terminal, else JSON Lines), jsonl, table, csv, markdown (itsm-report health adds html, itsm-fmea deps dot and mermaid)."
   )
   public var format: OutputFormat = .auto
 

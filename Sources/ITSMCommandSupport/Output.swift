@@ -120,7 +120,7 @@ public final class RecordPrinter {
 
   public func print(_ record: JSONObject) throws {
     switch format {
-    case .jsonl, .auto, .html: try output.appendRecord(record)
+    case .jsonl, .auto, .html, .dot, .mermaid: try output.appendRecord(record)
     case .csv: try printCSV(record)
     case .table, .markdown:
       if case .string(let kind)? = record["kind"] {

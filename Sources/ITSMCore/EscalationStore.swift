@@ -281,7 +281,7 @@ public final class EscalationStore {
   {
     try EventLog.append(
       outcome.events, entity: "incident", id: subject.id, num: subject.num, context: context, in: db)
-    let queued = try enqueue(outcome.notifications, now: now)
+    let queued = try Outbox(db).enqueue(outcome.notifications, now: now)
     try save(outcome.state, incidentNum: subject.num)
     if outcome.events.contains(where: { $0.type == "paged" || $0.type == "escalated" }) {
       try db.cachedStatement(sql: "UPDATE incidents SET escalation_level = ? WHERE num = ?")
@@ -409,28 +409,5 @@ public final class EscalationStore {
         SELECT count(*) FROM escalation_state s JOIN incidents i ON i.num = s.incident_num
         WHERE s.active = 1 AND \(Schema.openCondition) AND (s.response = 'breached' OR s.resolution = 'breached')
         """) ?? 0
-  }
-
-  // MARK: Outbox
-
-  /// Queues notifications; one already queued (the same id) is left alone. Returns the ones
-  /// that were new.
-  public func enqueue(_ notifications: [NotificationDraft], now: Timestamp) throws -> [NotificationDraft] {
-    guard !notifications.isEmpty else { return [] }
-    let statement = try db.cachedStatement(
-      sql: """
-        INSERT OR IGNORE INTO notifications (id, source, entity, entity_id, entity_num, priority, recipient, channel,
-          reason, level, message, created_at, next_attempt_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    var queued: [NotificationDraft] = []
-    for n in notifications {
-      try statement.execute(arguments: [
-        n.id, n.source, n.entity, n.entityID, n.entityNum, n.priority?.rawValue, n.target.name,
-        n.target.kind.rawValue, n.reason, n.level, n.message, n.createdAt.seconds, now.seconds,
-      ])
-      if db.changesCount > 0 { queued.append(n) }
-    }
-    return queued
   }
 }

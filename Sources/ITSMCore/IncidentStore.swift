@@ -102,6 +102,8 @@ public struct EventFilter: Sendable {
   public var afterSeq: Int64?
   /// Only the events of this incident.
   public var incident: Incident?
+  /// Only the events of this entity (kind and row number), such as a failure mode.
+  public var entity: (String, Int64)?
   public var since: Timestamp?
   public var limit: Int?
   public init() {}
@@ -322,6 +324,11 @@ public struct IncidentStore {
     if let incident = filter.incident {
       clauses.append("entity = 'incident' AND entity_num = ?")
       arguments.append(incident.rowID)
+    }
+    if let (entity, num) = filter.entity {
+      clauses.append("entity = ? AND entity_num = ?")
+      arguments.append(entity)
+      arguments.append(num)
     }
     if let since = filter.since {
       clauses.append("at >= ?")

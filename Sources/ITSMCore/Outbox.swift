@@ -23,6 +23,27 @@ public struct Outbox {
 
   public init(_ db: Database) { self.db = db }
 
+  /// Queues notifications; one already queued (the same id) is left alone. Returns the ones
+  /// that were new.
+  public func enqueue(_ notifications: [NotificationDraft], now: Timestamp) throws -> [NotificationDraft] {
+    guard !notifications.isEmpty else { return [] }
+    let statement = try db.cachedStatement(
+      sql: """
+        INSERT OR IGNORE INTO notifications (id, source, entity, entity_id, entity_num, priority, recipient, channel,
+          reason, level, message, created_at, next_attempt_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    var queued: [NotificationDraft] = []
+    for n in notifications {
+      try statement.execute(arguments: [
+        n.id, n.source, n.entity, n.entityID, n.entityNum, n.priority?.rawValue, n.target.name,
+        n.target.kind.rawValue, n.reason, n.level, n.message, n.createdAt.seconds, now.seconds,
+      ])
+      if db.changesCount > 0 { queued.append(n) }
+    }
+    return queued
+  }
+
   private static let columns = """
     num, id, source, entity, entity_id, entity_num, priority, recipient, channel, reason, level, message,
     created_at, attempts

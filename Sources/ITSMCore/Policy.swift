@@ -15,6 +15,8 @@ public struct Service: Equatable, Sendable {
   public var name: String
   public var tier: ServiceTier
   public var owner: String?
+  /// What the service needs, each entry required; an entry `a|b` is met by either of
+  /// redundant alternatives.
   public var dependsOn: [String]
   /// Cost of one hour of lost productivity for this service's users; nil uses the default.
   public var hourlyCost: Double?
@@ -30,6 +32,13 @@ public struct Service: Equatable, Sendable {
     self.owner = owner
     self.dependsOn = dependsOn
     self.hourlyCost = hourlyCost
+  }
+}
+
+extension Service {
+  /// The alternatives of one `depends_on` entry: `db-a|db-b` is either; `dns` is just dns.
+  public static func alternatives(_ entry: String) -> [String] {
+    entry.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 }
 
@@ -69,6 +78,8 @@ public struct Policy: Equatable, Sendable {
   public var slo = SLORules()
   /// Key results `itsm-report okr` measures.
   public var keyResults = KeyResult.defaults
+  /// Alert thresholds and the history window of `itsm-fmea`.
+  public var fmea = FMEARules()
 
   public init() {}
 
@@ -215,6 +226,7 @@ enum PolicySections {
   static func apply(_ root: PolicyNode, to policy: inout Policy) throws {
     let sections: Set<String> = [
       "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla", "okr", "slo",
+      "fmea",
     ]
     for (key, node) in try root.mapping(allowed: sections) {
       switch key {
@@ -229,6 +241,7 @@ enum PolicySections {
       case "sla": try sla(node, &policy.escalation.sla)
       case "okr": try okr(node, &policy.keyResults)
       case "slo": try slo(node, &policy.slo)
+      case "fmea": try fmea(node, &policy.fmea)
       default: break
       }
     }
@@ -263,9 +276,11 @@ enum PolicySections {
 
   static func checkDependencies(_ policy: Policy, _ root: PolicyNode) throws {
     for service in policy.services.values.sorted(by: { $0.name < $1.name }) {
-      for dependency in service.dependsOn where policy.services[dependency] == nil {
-        throw ITSMError.configuration(
-          "\(root.source): services.\(service.name).depends_on: '\(dependency)' is not in the service catalog")
+      for entry in service.dependsOn {
+        for dependency in Service.alternatives(entry) where policy.services[dependency] == nil {
+          throw ITSMError.configuration(
+            "\(root.source): services.\(service.name).depends_on: '\(dependency)' is not in the service catalog")
+        }
       }
     }
   }
@@ -323,6 +338,40 @@ enum PolicySections {
       switch key {
       case "currency": policy.currency = try value.string()
       case "hourly_cost": policy.hourlyCost = try value.number(in: 0...1e9)
+      default: break
+      }
+    }
+  }
+}
+
+extension PolicySections {
+  /// `fmea: {alert: {rpn_over: 120, action_priority: H, notify: team:problem-management}, window: 365d}`
+  static func fmea(_ node: PolicyNode, _ rules: inout FMEARules) throws {
+    for (key, value) in try node.mapping(allowed: ["alert", "window"]) {
+      switch key {
+      case "window": rules.window = try duration(value, positive: true)
+      case "alert":
+        for (name, setting) in try value.mapping(allowed: ["rpn_over", "action_priority", "notify"]) {
+          switch name {
+          case "rpn_over": rules.alertRPNOver = Int(try setting.number(in: 0...1000))
+          case "action_priority":
+            let text = try setting.string()
+            if text.lowercased() == "none" {
+              rules.alertActionPriority = nil
+            } else {
+              guard let ap = ActionPriority(rawValue: text.uppercased()) else {
+                throw setting.fail("unknown action priority '\(text)' (expected H, M, L or none)")
+              }
+              rules.alertActionPriority = ap
+            }
+          case "notify":
+            switch EscalationTarget.parse(try setting.string()) {
+            case .success(let target): rules.alertTarget = target
+            case .failure(let error): throw setting.fail(error.messages.joined())
+            }
+          default: break
+          }
+        }
       default: break
       }
     }

@@ -61,6 +61,22 @@ public enum PolicyWriter {
           ("targets", map(ServiceTier.allCases.map { (Node($0.rawValue), number(policy.slo.tierTargets[$0] ?? 0)) })),
         ])
       ))
+    let fmea = policy.fmea
+    root.append(
+      (
+        "fmea",
+        map([
+          (
+            "alert",
+            map([
+              ("rpn_over", Node(String(fmea.alertRPNOver))),
+              ("action_priority", Node(fmea.alertActionPriority?.rawValue ?? "none")),
+              ("notify", Node(fmea.alertTarget.description)),
+            ])
+          ),
+          ("window", Node(fmea.window.compactText)),
+        ])
+      ))
     return try Yams.serialize(node: map(root), width: -1)
   }
 

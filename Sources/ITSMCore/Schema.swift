@@ -134,6 +134,40 @@ public enum Schema {
           CREATE INDEX notifications_pending ON notifications(next_attempt_at) WHERE state = 'pending';
           """)
     }
+    migrator.registerMigration("v3-fmea") { db in
+      try db.execute(
+        sql: """
+          -- The failure mode register. Scores are the current ones; every scoring is a 'scored'
+          -- event (entity 'failure_mode') in the append-only log, which is the history.
+          CREATE TABLE failure_modes (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            service TEXT NOT NULL,
+            component TEXT NOT NULL,
+            function TEXT,
+            failure_mode TEXT NOT NULL,
+            effect TEXT NOT NULL,
+            cause TEXT NOT NULL,
+            prevention TEXT,
+            detection_controls TEXT,
+            severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 10),
+            occurrence INTEGER NOT NULL CHECK (occurrence BETWEEN 1 AND 10),
+            detection INTEGER NOT NULL CHECK (detection BETWEEN 1 AND 10),
+            rpn INTEGER NOT NULL,
+            action_priority TEXT NOT NULL CHECK (action_priority IN ('H', 'M', 'L')),
+            owner TEXT,
+            status TEXT NOT NULL,
+            actions TEXT,
+            alerting INTEGER NOT NULL DEFAULT 0,
+            alerts_raised INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            extra TEXT
+          );
+          CREATE INDEX failure_modes_service ON failure_modes(service);
+          CREATE INDEX incidents_failure_mode ON incidents(failure_mode) WHERE failure_mode IS NOT NULL;
+          """)
+    }
     return migrator
   }
 }

@@ -44,7 +44,7 @@ extension ITSMReport {
 
     func run() throws {
       try CommandRunner.run(tool: ITSMReport.toolName) {
-        let session = try CommandSession(global, tool: ITSMReport.toolName, allowsHTML: true)
+        let session = try CommandSession(global, tool: ITSMReport.toolName, documents: [.html])
         let period = ReportPeriod(parsing: month ?? quarter ?? "")!
         var report = HealthReport(period: period, policy: session.policy, now: session.now)
         try global.openDatabaseForReading().read { db in

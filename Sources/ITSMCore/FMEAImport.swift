@@ -1,0 +1,178 @@
+import Foundation
+
+/// A failure mode read from a JSON Lines record, before it meets the register.
+public struct FailureModeInput: Sendable {
+  public var mode: FailureMode
+  /// The record named no id: one is derived from service, component and failure mode.
+  public var idGiven: Bool
+  /// The record carried `actions`: they replace the stored ones.
+  public var actionsGiven: Bool
+  /// The service is not in the catalog (allowed by `--allow-unknown-service`).
+  public var unknownService: Bool
+}
+
+/// Decodes `fmea.mode` records (what `export` prints) for `import`. Pure, so it runs on the
+/// reading thread.
+public struct FailureModeDecoder: Sendable {
+  public let catalog: Set<String>
+  public let allowUnknownService: Bool
+  public let now: Timestamp
+
+  public init(policy: Policy, allowUnknownService: Bool, now: Timestamp) {
+    catalog = Set(policy.services.keys)
+    self.allowUnknownService = allowUnknownService
+    self.now = now
+  }
+
+  static let known: Set<String> = [
+    "kind", "id", "service", "component", "function", "failure_mode", "mode", "effect", "cause", "prevention",
+    "detection_controls", "severity", "occurrence", "detection", "rpn", "action_priority", "owner", "status",
+    "actions", "open_actions", "alerting", "created_at", "updated_at", "extra",
+  ]
+
+  public func decode(_ object: JSONObject) throws -> FailureModeInput {
+    let f = RecordFields(object)
+    if let kind = try f["kind"].string(), kind != "fmea.mode" {
+      throw RecordRejection("kind '\(kind)' is not a failure mode (expected fmea.mode)")
+    }
+    let service = try f["service"].string(required: true)!
+    let unknown = !catalog.contains(service)
+    if unknown && !allowUnknownService {
+      throw RecordRejection(FailureModeDecoder.unknownServiceMessage(service))
+    }
+    let modeText = try (f["failure_mode"].string() ?? f["mode"].string(required: true))!
+    let scores = FMEAScores(
+      severity: try FailureModeDecoder.score(f["severity"]), occurrence: try FailureModeDecoder.score(f["occurrence"]),
+      detection: try FailureModeDecoder.score(f["detection"]))
+    var mode = FailureMode(
+      id: try f["id"].string() ?? "", service: service, component: try f["component"].string(required: true)!,
+      failureMode: modeText, effect: try f["effect"].string(required: true)!,
+      cause: try f["cause"].string(required: true)!, scores: scores, at: try f["created_at"].timestamp() ?? now)
+    mode.function = try f["function"].string()
+    mode.prevention = try f["prevention"].string()
+    mode.detectionControls = try f["detection_controls"].string()
+    mode.owner = try f["owner"].string()
+    mode.status =
+      try f["status"].choice(FailureModeStatus.self, names: FailureModeStatus.allCases.map(\.rawValue)) ?? .open
+    var actionsGiven = false
+    if let value = object["actions"], value != .null {
+      guard case .array(let items) = value else { throw RecordRejection("'actions' must be a list") }
+      mode.actions = try items.enumerated().map { index, item in
+        guard var action = RecommendedAction(json: item) else {
+          throw RecordRejection("actions[\(index)]: expected an object with 'text'")
+        }
+        action.number = index + 1
+        return action
+      }
+      actionsGiven = true
+    }
+    if case .object(let extra)? = object["extra"] { mode.extra = extra }
+    for field in object.fields where !FailureModeDecoder.known.contains(field.key) {
+      mode.extra.add(field.key, field.value)
+    }
+    let idGiven = !mode.id.isEmpty
+    if !idGiven { mode.id = FailureModeDecoder.derivedID(mode) }
+    return FailureModeInput(mode: mode, idGiven: idGiven, actionsGiven: actionsGiven, unknownService: unknown)
+  }
+
+  /// A score field: a whole number 1...10, required.
+  static func score(_ field: FieldValue) throws -> Int {
+    guard field.value != nil, field.value != .null else {
+      throw RecordRejection("missing required field '\(field.key)'")
+    }
+    return try field.int(in: 1...10)!
+  }
+
+  /// A stable id for a record without one, so that re-importing it finds it again.
+  static func derivedID(_ mode: FailureMode) -> String {
+    let hex = String(StableHash.fnv1a(mode.service + "|" + mode.component + "|" + mode.failureMode), radix: 16)
+    return "FM-" + String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
+  public static func unknownServiceMessage(_ service: String) -> String {
+    "service '\(service)' is not in the service catalog (add it to the policy, or give --allow-unknown-service)"
+  }
+}
+
+/// Upserts decoded failure modes by id inside the caller's transaction. An identical record
+/// changes nothing; changed scores are a new evaluation, other changes an `updated` event.
+public final class FailureModeImporter {
+  let store: FMEAStore
+  let context: ChangeContext
+  let now: Timestamp
+  public private(set) var summary = ImportSummary()
+  public var onWarning: (String) -> Void = { _ in }
+
+  public init(store: FMEAStore, context: ChangeContext, now: Timestamp) {
+    self.store = store
+    self.context = context
+    self.now = now
+  }
+
+  public func apply(_ input: FailureModeInput, line: Int, source: String) throws {
+    if input.unknownService {
+      onWarning("\(source):\(line): " + FailureModeDecoder.unknownServiceMessage(input.mode.service))
+    }
+    var incoming = input.mode
+    guard var stored = try store.find(id: incoming.id) else {
+      incoming.createdAt = min(incoming.createdAt, now)
+      incoming.updatedAt = now
+      let events = [
+        EventDraft(type: "created", at: now, data: incoming.content),
+        EventDraft(
+          type: "scored", at: now,
+          data: FMEAEvaluation(scores: incoming.scores, previous: nil, reason: "import").eventData),
+      ]
+      try store.insert(&incoming, events: events, context: context)
+      summary.created += 1
+      return
+    }
+    var events: [EventDraft] = []
+    let changes = FailureModeImporter.changes(from: stored.content, to: incoming.content)
+    if !changes.isEmpty { events.append(EventDraft(type: "updated", at: now, data: changes)) }
+    if incoming.scores != stored.scores {
+      events.append(
+        EventDraft(
+          type: "scored", at: now,
+          data: FMEAEvaluation(scores: incoming.scores, previous: stored.scores, reason: "import").eventData))
+    }
+    let actionsChanged = input.actionsGiven && incoming.actions != stored.actions
+    if actionsChanged {
+      events.append(
+        EventDraft(
+          type: "actions_replaced", at: now,
+          data: JSONObject([JSONField("actions", .array(incoming.actions.map { .object($0.object) }))])))
+    }
+    let extraChanged = incoming.extra != stored.extra
+    guard !events.isEmpty || extraChanged else {
+      summary.unchanged += 1
+      return
+    }
+    let createdAt = stored.createdAt
+    let (rowID, alerting, raised) = (stored.rowID, stored.alerting, stored.alertsRaised)
+    let actions = input.actionsGiven ? incoming.actions : stored.actions
+    stored = incoming
+    stored.rowID = rowID
+    stored.createdAt = createdAt
+    stored.alerting = alerting
+    stored.alertsRaised = raised
+    stored.actions = actions
+    stored.updatedAt = now
+    if events.isEmpty { events.append(EventDraft(type: "updated", at: now, data: JSONObject())) }
+    try store.update(stored, events: events, context: context)
+    summary.updated += 1
+  }
+
+  /// `{"field": {"before": ..., "after": ...}}` for each field that differs.
+  static func changes(from before: JSONObject, to after: JSONObject) -> JSONObject {
+    var keys: [String] = []
+    for field in before.fields + after.fields where !keys.contains(field.key) { keys.append(field.key) }
+    var changes = JSONObject()
+    for key in keys where before[key] != after[key] {
+      changes.add(
+        key,
+        .object(JSONObject([JSONField("before", before[key] ?? .null), JSONField("after", after[key] ?? .null)])))
+    }
+    return changes
+  }
+}
