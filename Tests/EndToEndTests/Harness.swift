@@ -102,6 +102,10 @@ final class Sandbox {
     try run("itsm-escalate", arguments, stdin: stdin, env: env)
   }
 
+  func fmea(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult {
+    try run("itsm-fmea", arguments, stdin: stdin, env: env)
+  }
+
   /// Runs a shell pipeline with the binaries on PATH.
   func shell(_ script: String) throws -> RunResult {
     var env = environment
@@ -119,7 +123,8 @@ final class Sandbox {
         """
         import sqlite3, sys
         c = sqlite3.connect(sys.argv[1])
-        for t in ('incidents', 'events', 'counters', 'policy_versions', 'escalation_state', 'notifications'):
+        for t in ('incidents', 'events', 'counters', 'policy_versions', 'escalation_state', 'notifications',
+                  'failure_modes'):
             try:
                 for r in c.execute('SELECT * FROM ' + t + ' ORDER BY 1'):
                     print(t, repr(r))
