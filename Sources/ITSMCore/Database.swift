@@ -226,3 +226,46 @@ public final class TransactionParts {
     if dryRun { try db.rollback() } else { try db.commit() }
   }
 }
+
+extension AppDatabase {
+  /// Runs `body(part, db)` for each of `parts` parts at once, each on a read-only connection
+  /// of its own to the file: for scans that split a table between the machine's cores. Nil
+  /// (run it on one connection instead) when the database is not a file or there is one part.
+  /// Inside a write transaction of this process the parts see what it saw: nothing else can
+  /// commit meanwhile.
+  public func readInParallel<T: Sendable>(
+    parts: Int, environment: [String: String], _ body: @escaping @Sendable (Int, Database) throws -> T
+  ) throws -> [T]? {
+    guard parts > 1, writer.path != ":memory:", FileManager.default.fileExists(atPath: path) else { return nil }
+    var config = AppDatabase.configuration(environment)
+    config.readonly = true
+    let queues = try AppDatabase.mapErrors(path) {
+      try (0..<parts).map { _ in try DatabaseQueue(path: path, configuration: config) }
+    }
+    let results = ResultSlots<T>(count: parts)
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+      results.set(part, Result { try queues[part].read { try body(part, $0) } })
+    }
+    return try AppDatabase.mapErrors(path) { try results.values() }
+  }
+}
+
+/// Results of parallel parts, filled from several threads.
+final class ResultSlots<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [Result<T, Error>?]
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ result: Result<T, Error>) {
+    lock.lock()
+    slots[index] = result
+    lock.unlock()
+  }
+
+  func values() throws -> [T] {
+    lock.lock()
+    defer { lock.unlock() }
+    return try slots.map { try $0!.get() }
+  }
+}

@@ -20,6 +20,17 @@ public struct ModeHistory: Sendable {
     ackMinutes.isEmpty ? nil : Summary.percentile(ackMinutes.sorted(), 0.5)
   }
 
+  mutating func merge(_ other: ModeHistory) {
+    incidents += other.incidents
+    linkedByID += other.linkedByID
+    linkedByCause += other.linkedByCause
+    detectedBy.merge(other.detectedBy, uniquingKeysWith: +)
+    detectionUnknown += other.detectionUnknown
+    ackMinutes += other.ackMinutes
+    lostMinutes += other.lostMinutes
+    cost += other.cost
+  }
+
   mutating func add(detection: DetectionSource?, ack: Double?, lost: Double?, cost: Double?) {
     incidents += 1
     if let detection { detectedBy[detection, default: 0] += 1 } else { detectionUnknown += 1 }
@@ -32,47 +43,90 @@ public struct ModeHistory: Sendable {
 /// Ties incidents to failure modes: an incident that names a mode in `failure_mode` is an
 /// occurrence of it; one that names none is an occurrence of every mode of its service whose
 /// cause is its root cause (trimmed, case-insensitive).
-public enum FMEAHistory {
-  /// The history of each mode (same order as `modes`) over the incidents opened in
-  /// [since, until), canceled ones left out. One pass over the incidents.
-  public static func scan(
-    _ db: Database, modes: [FailureMode], since: Timestamp, until: Timestamp, policy: Policy
-  ) throws -> [ModeHistory] {
+public struct FMEAHistory: Sendable {
+  let modes: [FailureMode]
+  let byID: [String: Int]
+  /// Per service that has modes with a cause: the modes by normalized cause.
+  let serviceSlot: [String: Int]
+  let byCause: [[String: [Int]]]
+  let policy: Policy
+
+  public init(modes: [FailureMode], policy: Policy) {
+    self.modes = modes
+    self.policy = policy
     var byID: [String: Int] = [:]
-    var byCause: [String: [Int]] = [:]
-    var causeServices = Set<String>()
+    var serviceSlot: [String: Int] = [:]
+    var byCause: [[String: [Int]]] = []
     for (index, mode) in modes.enumerated() {
       byID[mode.id] = index
-      if let key = mode.causeKey {
-        byCause[key, default: []].append(index)
-        causeServices.insert(mode.service)
+      guard let key = IncidentFacts.causeKey(mode.cause) else { continue }
+      let slot = serviceSlot[mode.service] ?? byCause.count
+      if slot == byCause.count {
+        serviceSlot[mode.service] = slot
+        byCause.append([:])
       }
+      byCause[slot][key, default: []].append(index)
     }
+    self.byID = byID
+    self.serviceSlot = serviceSlot
+    self.byCause = byCause
+  }
+
+  /// The history of each mode (same order as `modes`) over the incidents opened in
+  /// [since, until), canceled ones left out. Large tables are split between the cores, each
+  /// part read on its own connection to `database`; `db` reads small ones.
+  public static func scan(
+    _ database: AppDatabase?, _ db: Database, modes: [FailureMode], since: Timestamp, until: Timestamp,
+    policy: Policy, environment: [String: String], splitOver rowsPerPart: Int64 = 100_000
+  ) throws -> [ModeHistory] {
+    let history = FMEAHistory(modes: modes, policy: policy)
+    let bounds = try Row.fetchOne(db, sql: "SELECT min(num), max(num) FROM incidents")
+    guard let low: Int64 = bounds?[0], let high: Int64 = bounds?[1] else {
+      return Array(repeating: ModeHistory(), count: modes.count)
+    }
+    let cores = min(max(ProcessInfo.processInfo.activeProcessorCount, 2), 4)
+    let parts = high - low < rowsPerPart ? 1 : cores
+    let step = (high - low + 1 + Int64(parts) - 1) / Int64(parts)
+    let ranges = (0..<parts).map { low + Int64($0) * step...min(high, low + Int64($0 + 1) * step - 1) }
+    let partial =
+      try database?.readInParallel(parts: parts, environment: environment) { part, db in
+        try history.scan(db, rows: ranges[part], since: since, until: until)
+      } ?? [try history.scan(db, rows: low...high, since: since, until: until)]
+    var merged = partial[0]
+    for more in partial.dropFirst() {
+      for index in merged.indices { merged[index].merge(more[index]) }
+    }
+    return merged
+  }
+
+  /// One part of the scan: the incidents whose row numbers are in `rows`.
+  func scan(_ db: Database, rows: ClosedRange<Int64>, since: Timestamp, until: Timestamp) throws -> [ModeHistory] {
     var histories = Array(repeating: ModeHistory(), count: modes.count)
+    // What each raw root cause seen so far matches, per service: one lookup per incident.
+    var seen = Array(repeating: [String: [Int]](), count: byCause.count)
     let sql = """
       SELECT failure_mode, service, root_cause, detection, opened_at, acknowledged_at, users_affected,
         coalesce(started_at, opened_at), resolved_at
-      FROM incidents WHERE opened_at >= ? AND opened_at < ? AND status <> 'canceled'
+      FROM incidents WHERE num BETWEEN ? AND ? AND opened_at >= ? AND opened_at < ? AND status <> 'canceled'
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(rows.lowerBound)
+    statement.bind(rows.upperBound)
     statement.bind(since.seconds)
     statement.bind(until.seconds)
-    var causeKeys: [String: String?] = [:]
     try statement.forEachRow { c in
       var targets: [Int] = []
       var byName = false
       if let name = c.string(0), let index = byID[name] {
         targets = [index]
         byName = true
-      } else if let service = c.string(1), causeServices.contains(service), let raw = c.string(2) {
-        let key: String?
-        if let known = causeKeys[raw] {
-          key = known
+      } else if let service = c.string(1), let slot = serviceSlot[service], let raw = c.string(2) {
+        if let known = seen[slot][raw] {
+          targets = known
         } else {
-          key = IncidentFacts.causeKey(raw)
-          causeKeys[raw] = key
+          targets = IncidentFacts.causeKey(raw).flatMap { byCause[slot][$0] } ?? []
+          seen[slot][raw] = targets
         }
-        if let key, let indexes = byCause[service + "\u{1F}" + key] { targets = indexes }
       }
       guard !targets.isEmpty, let opened = c.time(4) else { return }
       let detection = c.string(3).flatMap(DetectionSource.init(rawValue:))
@@ -214,9 +268,11 @@ public struct FMEARiskEntry: Sendable {
 
 extension FMEAStore {
   /// The modes in remediation order, with their incidents opened in [since, until).
-  public func risks(modes: [FailureMode], policy: Policy, since: Timestamp, until: Timestamp) throws -> [FMEARiskEntry]
-  {
-    let histories = try FMEAHistory.scan(db, modes: modes, since: since, until: until, policy: policy)
+  public func risks(
+    modes: [FailureMode], policy: Policy, since: Timestamp, until: Timestamp, environment: [String: String]
+  ) throws -> [FMEARiskEntry] {
+    let histories = try FMEAHistory.scan(
+      database, db, modes: modes, since: since, until: until, policy: policy, environment: environment)
     return FMEARiskEntry.ranked(
       zip(modes, histories).map { FMEARiskEntry(mode: $0, tier: policy.services[$0.service]?.tier, history: $1) })
   }

@@ -5,9 +5,14 @@ import GRDB
 /// `failure_mode`) in the caller's transaction.
 public struct FMEAStore {
   public let db: Database
+  /// The file behind `db`, for scans split between the cores (nil: scan on `db` alone).
+  public let database: AppDatabase?
   public static let entity = "failure_mode"
 
-  public init(_ db: Database) { self.db = db }
+  public init(_ db: Database, database: AppDatabase? = nil) {
+    self.db = db
+    self.database = database
+  }
 
   static let columns = """
     num, id, service, component, function, failure_mode, effect, cause, prevention, detection_controls,

@@ -4,6 +4,7 @@ import Foundation
 /// `depends_on`, and an entry `a|b` is met while either alternative is up. Built once per
 /// command; a cycle is refused with its path.
 public struct ServiceGraph: Sendable {
+  /// Sorted: comparing indexes compares names.
   public let names: [String]
   public let tiers: [ServiceTier]
   public let owners: [String?]
@@ -180,13 +181,13 @@ extension ServiceGraph {
       let single = memberOf[c].contains { groupMembers[$0].count == 1 && isVital[groupOwner[$0]] }
       found.append(
         SinglePointOfFailure(
-          component: c, cuts: cuts.sorted { names[$0] < names[$1] }, blastRadius: Array(queue.dropFirst()),
+          component: c, cuts: cuts.sorted(), blastRadius: Array(queue.dropFirst()),
           singleDependency: single))
     }
     return found.sorted { a, b in
       if a.cuts.count != b.cuts.count { return a.cuts.count > b.cuts.count }
       if a.blastRadius.count != b.blastRadius.count { return a.blastRadius.count > b.blastRadius.count }
-      return names[a.component] < names[b.component]
+      return a.component < b.component
     }
   }
 
@@ -205,7 +206,7 @@ extension ServiceGraph {
       if n > 0 { byTier.add(tier.rawValue, .int(Int64(n))) }
     }
     o.add("blast_radius_by_tier", .object(byTier))
-    let downstream = spof.blastRadius.sorted { (tiers[$0], names[$0]) < (tiers[$1], names[$1]) }
+    let downstream = spof.blastRadius.sorted { (tiers[$0], $0) < (tiers[$1], $1) }
     o.add(
       "downstream",
       .array(
@@ -274,7 +275,8 @@ extension ServiceGraph {
   public func dot(focus: Int?) -> String {
     let shown = scope(focus: focus).map(\.0)
     func escaped(_ s: String) -> String {
-      s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      guard s.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return s }
+      return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
     func quoted(_ s: String) -> String { "\"" + escaped(s) + "\"" }
     var lines = [
@@ -296,7 +298,9 @@ extension ServiceGraph {
 
   public func mermaid(focus: Int?) -> String {
     let shown = scope(focus: focus).map(\.0)
-    func label(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "#quot;") }
+    func label(_ s: String) -> String {
+      s.utf8.contains(UInt8(ascii: "\"")) ? s.replacingOccurrences(of: "\"", with: "#quot;") : s
+    }
     var lines = ["graph LR"]
     for s in shown {
       lines.append("  n\(s)[\"\(label(names[s]))<br/>\(tiers[s].rawValue)\"]:::\(tiers[s].rawValue)")

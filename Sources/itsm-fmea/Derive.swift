@@ -30,13 +30,15 @@ extension ITSMFMEA {
         let derive = { (store: FMEAStore) throws -> [FMEAProposal] in
           let modes = try store.all(service: service).filter { $0.status.isActive }
           let histories = try FMEAHistory.scan(
-            store.db, modes: modes, since: since, until: session.now, policy: session.policy)
+            store.database, store.db, modes: modes, since: since, until: session.now, policy: session.policy,
+            environment: global.environment)
           return zip(modes, histories).map { FMEAProposal(mode: $0, history: $1, windowDays: days) }
         }
         let proposals: [FMEAProposal]
         if apply {
-          proposals = try global.openDatabaseForWriting().write { db in
-            let store = FMEAStore(db)
+          let database = try global.openDatabaseForWriting()
+          proposals = try database.write { db in
+            let store = FMEAStore(db, database: database)
             let proposals = try derive(store)
             let context = session.context(source: "derive")
             for p in proposals where p.changed {

@@ -97,7 +97,8 @@ func windowStart(_ text: String?, session: CommandSession) throws -> (Timestamp,
 /// Opens the register for reading, or answers `empty` when there is no database yet.
 func withRegister<T>(_ global: GlobalOptions, empty: T, _ body: (FMEAStore) throws -> T) throws -> T {
   guard FileManager.default.fileExists(atPath: global.databasePath) else { return empty }
-  return try global.openDatabaseForReading().read { try body(FMEAStore($0)) }
+  let database = try global.openDatabaseForReading()
+  return try database.read { try body(FMEAStore($0, database: database)) }
 }
 
 /// For commands that change one mode: a missing database is the same as an unknown id.
@@ -111,5 +112,6 @@ func requireDatabase(_ global: GlobalOptions, id: String) throws {
 /// The modes in remediation order, with their incidents over the policy's window.
 func rankedRisks(_ store: FMEAStore, modes: [FailureMode], session: CommandSession) throws -> [FMEARiskEntry] {
   let (since, _) = try windowStart(nil, session: session)
-  return try store.risks(modes: modes, policy: session.policy, since: since, until: session.now)
+  return try store.risks(
+    modes: modes, policy: session.policy, since: since, until: session.now, environment: session.global.environment)
 }

@@ -14,9 +14,11 @@ struct ITSMGen: ITSMTool {
         itsm-gen policy > demo-policy.yaml
         itsm-gen incidents --days 90 --seed 42 | itsm-incident import --policy demo-policy.yaml
         itsm-gen incidents --count 1000000 --open 10000 > 1m.jsonl
+        itsm-gen fmea | itsm-fmea import --policy demo-policy.yaml
+        itsm-gen catalog --services 10000 --dependencies 50000 > catalog.yaml
       """,
     version: ITSMVersion.current,
-    subcommands: [Incidents.self, PolicyFile.self])
+    subcommands: [Incidents.self, PolicyFile.self, FailureModes.self, Catalog.self])
 }
 
 extension ITSMGen {
@@ -65,6 +67,63 @@ extension ITSMGen {
       try CommandRunner.run(tool: "itsm-gen") {
         let output = StandardOutput()
         try output.append(DemoData.policyYAML)
+        try output.flush()
+      }
+    }
+  }
+}
+
+extension ITSMGen {
+  struct FailureModes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "fmea",
+      abstract: "Print failure modes of the demo services as JSON Lines (kind fmea.mode).",
+      discussion: """
+        Without --count: one per demo service, for the known problem its incidents keep coming back with, scored by judgement. With --count: that many, spread over the services and the causes of the generated incidents.
+        """)
+
+    @Option(help: "The random seed.") var seed: UInt64 = 42
+    @Option(help: "How many modes (default: one per demo service).") var count: Int?
+
+    func validate() throws {
+      if let count, count < 0 { throw ValidationError("'--count' must be 0 or more") }
+    }
+
+    func run() throws {
+      try CommandRunner.run(tool: "itsm-gen") {
+        let output = StandardOutput()
+        var bytes: [UInt8] = []
+        try DemoData.failureModes(count: count, seed: seed) { record in
+          bytes.removeAll(keepingCapacity: true)
+          JSONSerializer.append(record, to: &bytes)
+          bytes.append(0x0A)
+          try output.append(bytes)
+        }
+        try output.flush()
+      }
+    }
+  }
+
+  struct Catalog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a large layered service catalog as a policy file (for benchmarks).",
+      discussion: """
+        2 % infrastructure, 8 % platform, 30 % business services and 60 % applications, each depending mostly on the layer below; a fifth of the entries are redundant pairs (a|b).
+        """)
+
+    @Option(help: "The random seed.") var seed: UInt64 = 42
+    @Option(help: "How many services.") var services: Int = 10_000
+    @Option(help: "About how many depends_on entries in all.") var dependencies: Int = 50_000
+
+    func validate() throws {
+      if services < 50 { throw ValidationError("'--services' must be 50 or more") }
+      if dependencies < 0 { throw ValidationError("'--dependencies' must be 0 or more") }
+    }
+
+    func run() throws {
+      try CommandRunner.run(tool: "itsm-gen") {
+        let output = StandardOutput()
+        try output.append(DemoData.catalogYAML(services: services, dependencies: dependencies, seed: seed))
         try output.flush()
       }
     }

@@ -163,4 +163,62 @@ struct FMEATests {
     #expect(FMEARules().alertReasons(high) == ["rpn 144 > 120", "action priority H"])
     #expect(throws: ITSMError.self) { try PolicyLoader.parse("fmea: {alert: {action_priority: X}}", source: "p") }
   }
+
+  @Test func theHistoryScanGivesTheSameAnswerSplitBetweenCoresAsOnOneConnection() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-fmea-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let database = try AppDatabase.openForWriting(path: folder.appendingPathComponent("t.db").path, environment: [:])
+    let day: Int64 = 86_400
+    let now = Timestamp(seconds: 400 * day)
+    let modes = try database.write { db -> [FailureMode] in
+      // 3,000 incidents over 400 days: services a/b/c, causes "Disk full" / "disk full " /
+      // "other", every seventh naming FM-2, detection by remainder, some never acknowledged.
+      try db.execute(
+        sql: """
+          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+          INSERT INTO incidents (id, title, service, status, priority, priority_source, opened_at, acknowledged_at,
+            resolved_at, users_affected, root_cause, detection, failure_mode, updated_at)
+          SELECT 'I' || i, 't', char(97 + i % 3), CASE WHEN i % 11 = 0 THEN 'canceled' ELSE 'resolved' END, 3, 'given',
+            i * 11520, CASE WHEN i % 5 = 0 THEN NULL ELSE i * 11520 + (i % 97) * 60 END, i * 11520 + 3600, i % 4,
+            CASE i % 3 WHEN 0 THEN 'Disk full' WHEN 1 THEN 'disk full ' ELSE 'other' END,
+            CASE i % 4 WHEN 0 THEN 'user_report' WHEN 1 THEN 'monitoring_alert' WHEN 2 THEN 'canary' ELSE NULL END,
+            CASE WHEN i % 7 = 0 THEN 'FM-2' END, i * 11520
+          FROM n
+          """)
+      let store = FMEAStore(db)
+      var made: [FailureMode] = []
+      for (id, service, cause) in [("FM-1", "a", "disk full"), ("FM-2", "b", "x"), ("FM-3", "b", "DISK FULL")] {
+        var mode = FailureMode(
+          id: id, service: service, component: "c", failureMode: "m", effect: "e", cause: cause,
+          scores: FMEAScores(severity: 5, occurrence: 5, detection: 5), at: now)
+        try store.register(&mode, reason: "test", context: ChangeContext(actor: "t", source: "test"))
+        made.append(mode)
+      }
+      return made
+    }
+    let since = Timestamp(seconds: now.seconds - 365 * day)
+    let (whole, split) = try database.read { db in
+      (
+        try FMEAHistory.scan(
+          database, db, modes: modes, since: since, until: now, policy: Policy(), environment: [:],
+          splitOver: 1_000_000),
+        try FMEAHistory.scan(
+          database, db, modes: modes, since: since, until: now, policy: Policy(), environment: [:], splitOver: 10)
+      )
+    }
+    #expect(whole.map(\.incidents).allSatisfy { $0 > 100 })
+    for (a, b) in zip(whole, split) {
+      #expect(a.incidents == b.incidents)
+      #expect(a.linkedByID == b.linkedByID)
+      #expect(a.linkedByCause == b.linkedByCause)
+      #expect(a.detectedBy == b.detectedBy)
+      #expect(a.detectionUnknown == b.detectionUnknown)
+      #expect(a.ackMinutes.sorted() == b.ackMinutes.sorted())
+      #expect(abs(a.lostMinutes - b.lostMinutes) < 1e-6)
+    }
+    // FM-2 is named by every seventh incident; none of service b has cause "x".
+    #expect(whole[1].linkedByCause == 0)
+    #expect(whole[1].linkedByID == whole[1].incidents)
+  }
 }
