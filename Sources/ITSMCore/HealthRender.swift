@@ -220,6 +220,11 @@ extension HealthReport {
         "<div class=\"kpi\"><div class=\"name\">\(HealthReport.escape(k.name))</div><div class=\"value\">\(HealthReport.escape(HealthReport.format(k.now, unit: k.unit)))</div><div class=\"delta\">\(badge) vs \(HealthReport.escape(HealthReport.format(k.before, unit: k.unit)))</div></div>"
     }
     var extra = ""
+    for section in extraSections {
+      extra +=
+        "<h2>\(HealthReport.escape(section.title))</h2>"
+        + htmlTable(section.header, section.rows, empty: "None.")
+    }
     for section in absentSections {
       extra +=
         "<h2>\(HealthReport.escape(section.title))</h2><p class=\"none\">\(HealthReport.escape(section.note))</p>"
@@ -301,6 +306,9 @@ extension HealthReport {
     out += "\n## What keeps coming back\n\n"
     out += markdownTable(
       ["service", "root cause", "repeats", "lost user-hours"], t.repeats, empty: "No repeat incidents.")
+    for section in extraSections {
+      out += "\n## \(section.title)\n\n" + markdownTable(section.header, section.rows, empty: "None.")
+    }
     for section in absentSections {
       out += "\n## \(section.title)\n\n_\(section.note)_\n"
     }

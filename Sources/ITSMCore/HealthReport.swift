@@ -18,8 +18,9 @@ public struct HealthReport {
   var impact: ImpactCalculator
   var repeats: RepeatFinder
   var slo: SLOCalculator
-  /// Sections for data other tools will keep (FMEA risks, license savings): only their
-  /// absence can be reported so far.
+  /// Sections from the other tools' data (top FMEA risks): a title, column headers and rows.
+  public var extraSections: [(title: String, header: [String], rows: [[String]])] = []
+  /// Sections whose data no tool keeps in this database (yet): only their absence is reported.
   public var absentSections: [(title: String, note: String)] = []
 
   /// Figures that depend on the clock (open SLA clocks, ongoing outages) are taken at `now`
@@ -145,4 +146,28 @@ public struct HealthReport {
     }
     return keys.map { w in (w, rows[w] ?? [:], means[w]?.0 ?? nil, means[w]?.1 ?? nil) }
   }
+}
+
+extension HealthReport {
+  /// The section of the top FMEA risks, in remediation order.
+  public mutating func addRisks(_ risks: [FMEARiskEntry], currency: String) {
+    let rows = risks.map { r -> [String] in
+      [
+        r.mode.id, r.mode.service, r.mode.component, r.mode.failureMode, r.mode.scores.actionPriority.rawValue,
+        String(r.mode.scores.rpn), String(r.history.incidents), HealthReport.money(r.history.cost, currency),
+        r.mode.owner ?? "", r.mode.status.rawValue,
+      ]
+    }
+    extraSections.append(
+      (
+        "Top FMEA risks",
+        [
+          "id", "service", "component", "failure mode", "AP", "RPN", "incidents (year)", "cost (year)", "owner",
+          "status",
+        ],
+        rows
+      ))
+  }
+
+  static func money(_ value: Double, _ currency: String) -> String { "\(Int(value.rounded())) \(currency)" }
 }

@@ -8,7 +8,7 @@ extension ITSMReport {
     static let configuration = CommandConfiguration(
       abstract: "The monthly or quarterly production health report, as one HTML file or Markdown.",
       discussion: """
-        For senior management: headline KPIs (incidents, MTTA, MTTR, resolution SLA met, lost user-hours and their cost) with trend arrows against the previous period; incidents per week by priority and the MTTA/MTTR trend (inline SVG charts); SLA attainment per priority; the policy's key results; availability and error budget of every vital and critical service at the end of the period; the services that lost the most hours; repeat incidents; and, once itsm-fmea and itsm-license keep data in the database, top FMEA risks and license savings (reported as absent until then).
+        For senior management: headline KPIs (incidents, MTTA, MTTR, resolution SLA met, lost user-hours and their cost) with trend arrows against the previous period; incidents per week by priority and the MTTA/MTTR trend (inline SVG charts); SLA attainment per priority; the policy's key results; availability and error budget of every vital and critical service at the end of the period; the services that lost the most hours; repeat incidents; the top ten FMEA risks in remediation order (itsm-fmea risk, with the year of incidents before the period's end), or their absence; and license savings once itsm-license keeps data (reported as absent until then).
 
         --format html writes one self-contained file (no external assets: inline CSS and SVG); --format markdown writes Markdown. Without --format: HTML when --output ends in .html, else Markdown. --output writes the file whole or not at all (a temporary file renamed into place).
 
@@ -47,7 +47,8 @@ extension ITSMReport {
         let session = try CommandSession(global, tool: ITSMReport.toolName, documents: [.html])
         let period = ReportPeriod(parsing: month ?? quarter ?? "")!
         var report = HealthReport(period: period, policy: session.policy, now: session.now)
-        try global.openDatabaseForReading().read { db in
+        let database = try global.openDatabaseForReading()
+        try database.read { db in
           let store = IncidentStore(db, policy: session.policy)
           try store.forEachFacts(
             since: report.factsSince, resolvedSince: period.previous.start, until: period.end, firstHumanAction: false
@@ -55,13 +56,19 @@ extension ITSMReport {
           try store.forEachImpactInterval(since: report.sloSince, until: min(period.end, session.now)) {
             report.add($0)
           }
-          for (table, title) in [("fmea_modes", "Top FMEA risks"), ("license_cases", "License savings")] {
-            let present = try Bool.fetchOne(
-              db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
-            if present != true {
-              report.absentSections.append((title, "Absent: no data in this database yet."))
-            }
+          // The risks as they stand at the end of the period, with a year of incidents before it.
+          let register = FMEAStore(db, database: database)
+          let modes = try register.all().filter { $0.status.isActive }
+          if modes.isEmpty {
+            report.absentSections.append(("Top FMEA risks", "Absent: no open failure modes registered (itsm-fmea)."))
+          } else {
+            let end = min(period.end, session.now)
+            let risks = try register.risks(
+              modes: modes, policy: session.policy, since: Timestamp(seconds: end.seconds - 365 * 86_400), until: end,
+              environment: global.environment)
+            report.addRisks(Array(risks.prefix(10)), currency: session.policy.currency)
           }
+          report.absentSections.append(("License savings", "Absent: no data in this database yet."))
         }
         let html =
           global.format == .html || (global.format == .auto && (output?.lowercased().hasSuffix(".html") ?? false))

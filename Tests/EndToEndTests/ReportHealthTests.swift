@@ -42,6 +42,7 @@ struct ReportHealthTests {
     #expect(html.contains(">W40</text>") && html.contains(">W44</text>"))
     #expect(html.contains("Availability of vital and critical services"))
     #expect(html.contains("<td>pay</td><td>critical</td>"))
+    #expect(html.contains("Absent: no open failure modes registered (itsm-fmea)."))
     #expect(html.contains("Absent: no data in this database yet."))
     r = try s.run(
       "itsm-report",
@@ -56,6 +57,27 @@ struct ReportHealthTests {
     r = try s.run("itsm-report", ["health", "--quarter", "2025Q1", "--format", "markdown"])
     #expect(r.status == 0)
     #expect(!r.stdout.contains("nan") && !r.stdout.contains("NaN") && !r.stdout.contains("inf"))
+  }
+
+  @Test func theTopFMEARisksOnceTheRegisterHasModes() throws {
+    let s = try Sandbox()
+    let policy = try s.write("p.yaml", "services:\n  pay: {tier: critical}\n  mail: {tier: important}\n")
+    #expect(try s.incident(["import", "-q", "--policy", policy], stdin: fixture).status == 0)
+    let modes = [
+      #"{"id":"FM-1","service":"mail","component":"relay","failure_mode":"stalls","effect":"late","cause":"q","severity":4,"occurrence":4,"detection":4}"#,
+      #"{"id":"FM-2","service":"pay","component":"disk","failure_mode":"fills up","effect":"down","cause":"disk","severity":9,"occurrence":8,"detection":2,"owner":"team:payments"}"#,
+    ].joined(separator: "\n")
+    #expect(try s.fmea(["import", "-q", "--policy", policy], stdin: modes).status == 0)
+    let r = try s.run(
+      "itsm-report",
+      ["health", "--month", "2026-10", "--policy", policy, "--now", "2026-11-01T09:00:00Z", "--format", "markdown"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("## Top FMEA risks"))
+    // FM-2 (AP H) first; its service's incidents with root cause disk (o1, o2) count.
+    let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("| FM-") }
+    #expect(rows.count == 2)
+    #expect(rows.first?.hasPrefix("| FM-2 | pay | disk | fills up | H | 144 | 2 |") == true, "\(rows)")
+    #expect(!r.stdout.contains("no open failure modes"))
   }
 
   @Test func badArgumentsAreUsageErrors() throws {
