@@ -231,8 +231,9 @@ extension AppDatabase {
   /// Runs `body(part, db)` for each of `parts` parts at once, each on a read-only connection
   /// of its own to the file: for scans that split a table between the machine's cores. Nil
   /// (run it on one connection instead) when the database is not a file or there is one part.
-  /// Inside a write transaction of this process the parts see what it saw: nothing else can
-  /// commit meanwhile.
+  /// Each part reads the last committed state when it starts: never this process's
+  /// uncommitted writes. While this process holds the write lock nothing else commits, so
+  /// every part sees the same state.
   public func readInParallel<T: Sendable>(
     parts: Int, environment: [String: String], _ body: @escaping @Sendable (Int, Database) throws -> T
   ) throws -> [T]? {

@@ -154,8 +154,7 @@ public struct NotificationDraft: Equatable, Sendable {
     key: String, source: String, entity: String, entityID: String, entityNum: Int64?, priority: Priority?,
     target: EscalationTarget, reason: String, level: Int?, message: String, createdAt: Timestamp
   ) {
-    let hex = String(StableHash.fnv1a(key + "|" + target.description), radix: 16)
-    id = "N-" + String(repeating: "0", count: 16 - hex.count) + hex
+    id = StableHash.id("N", key + "|" + target.description)
     self.source = source
     self.entity = entity
     self.entityID = entityID

@@ -58,6 +58,14 @@ public struct FMEAScores: Equatable, Sendable {
     ActionPriority.of(severity: severity, occurrence: occurrence, detection: detection)
   }
 
+  /// The review order: Action Priority first (it ranks (10,1,1) above (5,5,5), which RPN does
+  /// not), then RPN.
+  public static func higherRisk(_ a: FMEAScores, _ b: FMEAScores) -> Bool? {
+    if a.actionPriority != b.actionPriority { return a.actionPriority > b.actionPriority }
+    if a.rpn != b.rpn { return a.rpn > b.rpn }
+    return nil
+  }
+
   /// The scores as fields of a record: severity, occurrence, detection, rpn, action_priority.
   public var fields: [JSONField] {
     [
@@ -218,16 +226,22 @@ public struct FMEARules: Equatable, Sendable {
 
   public init() {}
 
-  /// Why a mode is over the thresholds; empty when it is not.
-  public func alertReasons(_ scores: FMEAScores, rpnOver: Int? = nil, actionPriority: ActionPriority?? = nil)
-    -> [String]
-  {
-    let limit = rpnOver ?? alertRPNOver
-    let ap = actionPriority ?? alertActionPriority
+  /// Why scores are over the thresholds; empty when they are not.
+  public func alertReasons(_ scores: FMEAScores) -> [String] {
     var reasons: [String] = []
-    if scores.rpn > limit { reasons.append("rpn \(scores.rpn) > \(limit)") }
-    if let ap, scores.actionPriority >= ap { reasons.append("action priority \(scores.actionPriority.rawValue)") }
+    if scores.rpn > alertRPNOver { reasons.append("rpn \(scores.rpn) > \(alertRPNOver)") }
+    if let ap = alertActionPriority, scores.actionPriority >= ap {
+      reasons.append("action priority \(scores.actionPriority.rawValue)")
+    }
     return reasons
+  }
+
+  /// The thresholds as a record field.
+  var thresholds: JSONObject {
+    JSONObject([
+      JSONField("rpn_over", .int(Int64(alertRPNOver))),
+      JSONField("action_priority", .string(alertActionPriority?.rawValue ?? "none")),
+    ])
   }
 }
 

@@ -74,7 +74,9 @@ public struct FMEAHistory: Sendable {
 
   /// The history of each mode (same order as `modes`) over the incidents opened in
   /// [since, until), canceled ones left out. Large tables are split between the cores, each
-  /// part read on its own connection to `database`; `db` reads small ones.
+  /// part read on its own connection to `database` (so, outside a write transaction, parts may
+  /// see commits made after `db`'s snapshot began); `db` reads small ones. Callers inside a
+  /// write transaction scan before they write: the parts cannot see uncommitted changes.
   public static func scan(
     _ database: AppDatabase?, _ db: Database, modes: [FailureMode], since: Timestamp, until: Timestamp,
     policy: Policy, environment: [String: String], splitOver rowsPerPart: Int64 = 100_000
@@ -87,7 +89,9 @@ public struct FMEAHistory: Sendable {
     let cores = min(max(ProcessInfo.processInfo.activeProcessorCount, 2), 4)
     let parts = high - low < rowsPerPart ? 1 : cores
     let step = (high - low + 1 + Int64(parts) - 1) / Int64(parts)
-    let ranges = (0..<parts).map { low + Int64($0) * step...min(high, low + Int64($0 + 1) * step - 1) }
+    let ranges = (0..<parts).map {
+      low + Int64($0) * step...max(low + Int64($0) * step, min(high, low + Int64($0 + 1) * step - 1))
+    }
     let partial =
       try database?.readInParallel(parts: parts, environment: environment) { part, db in
         try history.scan(db, rows: ranges[part], since: since, until: until)
@@ -117,7 +121,10 @@ public struct FMEAHistory: Sendable {
     try statement.forEachRow { c in
       var targets: [Int] = []
       var byName = false
-      if let name = c.string(0), let index = byID[name] {
+      if let name = c.string(0) {
+        // An incident that names a mode is an occurrence of that one only (of none, when it
+        // is not among the modes asked about).
+        guard let index = byID[name] else { return }
         targets = [index]
         byName = true
       } else if let service = c.string(1), let slot = serviceSlot[service], let raw = c.string(2) {
@@ -238,8 +245,7 @@ public struct FMEARiskEntry: Sendable {
       let (pa, pb) = (a.mode.scores.actionPriority, b.mode.scores.actionPriority)
       if pa != pb { return pa > pb }
       if a.score != b.score { return a.score > b.score }
-      if a.mode.scores.rpn != b.mode.scores.rpn { return a.mode.scores.rpn > b.mode.scores.rpn }
-      return a.mode.id < b.mode.id
+      return FMEAScores.higherRisk(a.mode.scores, b.mode.scores) ?? (a.mode.id < b.mode.id)
     }
   }
 

@@ -5,8 +5,8 @@ public struct FailureModeInput: Sendable {
   public var mode: FailureMode
   /// The record named no id: one is derived from service, component and failure mode.
   public var idGiven: Bool
-  /// The record carried `actions`: they replace the stored ones.
-  public var actionsGiven: Bool
+  /// The optional fields the record carried; the others keep their stored values.
+  public var given: Set<String>
   /// The service is not in the catalog (allowed by `--allow-unknown-service`).
   public var unknownService: Bool
 }
@@ -40,7 +40,9 @@ public struct FailureModeDecoder: Sendable {
     if unknown && !allowUnknownService {
       throw RecordRejection(FailureModeDecoder.unknownServiceMessage(service))
     }
-    let modeText = try (f["failure_mode"].string() ?? f["mode"].string(required: true))!
+    let modeText = try
+      (object["mode"] != nil && object["failure_mode"] == nil
+      ? f["mode"].string(required: true) : f["failure_mode"].string(required: true))!
     let scores = FMEAScores(
       severity: try FailureModeDecoder.score(f["severity"]), occurrence: try FailureModeDecoder.score(f["occurrence"]),
       detection: try FailureModeDecoder.score(f["detection"]))
@@ -54,25 +56,40 @@ public struct FailureModeDecoder: Sendable {
     mode.owner = try f["owner"].string()
     mode.status =
       try f["status"].choice(FailureModeStatus.self, names: FailureModeStatus.allCases.map(\.rawValue)) ?? .open
-    var actionsGiven = false
     if let value = object["actions"], value != .null {
       guard case .array(let items) = value else { throw RecordRejection("'actions' must be a list") }
-      mode.actions = try items.enumerated().map { index, item in
-        guard var action = RecommendedAction(json: item) else {
-          throw RecordRejection("actions[\(index)]: expected an object with 'text'")
-        }
-        action.number = index + 1
-        return action
-      }
-      actionsGiven = true
+      mode.actions = try items.enumerated().map { try FailureModeDecoder.action($1, number: $0 + 1) }
     }
-    if case .object(let extra)? = object["extra"] { mode.extra = extra }
+    if let value = object["extra"], value != .null {
+      guard case .object(let extra) = value else { throw RecordRejection("'extra' must be an object") }
+      mode.extra = extra
+    }
     for field in object.fields where !FailureModeDecoder.known.contains(field.key) {
       mode.extra.add(field.key, field.value)
     }
+    var given = Set<String>()
+    for key in FailureModeDecoder.optional where object[key] != nil { given.insert(key) }
+    if !mode.extra.isEmpty { given.insert("extra") }
     let idGiven = !mode.id.isEmpty
     if !idGiven { mode.id = FailureModeDecoder.derivedID(mode) }
-    return FailureModeInput(mode: mode, idGiven: idGiven, actionsGiven: actionsGiven, unknownService: unknown)
+    return FailureModeInput(mode: mode, idGiven: idGiven, given: given, unknownService: unknown)
+  }
+
+  /// Fields that, left out of a record, keep what the register has.
+  static let optional = ["function", "prevention", "detection_controls", "owner", "status", "actions"]
+
+  /// One recommended action of a record; its fields are named in errors as `actions[N].field`.
+  static func action(_ value: JSONValue, number: Int) throws -> RecommendedAction {
+    let at = "actions[\(number - 1)]"
+    guard case .object(let o) = value else { throw RecordRejection("\(at): expected an object") }
+    let f = RecordFields(o)
+    func named<T>(_ read: () throws -> T) throws -> T {
+      do { return try read() } catch let error as RecordRejection { throw RecordRejection("\(at): \(error.reason)") }
+    }
+    return RecommendedAction(
+      number: number, text: try named { try f["text"].string(required: true)! },
+      owner: try named { try f["owner"].string() },
+      due: try named { try f["due"].timestamp() }, doneAt: try named { try f["done_at"].timestamp() })
   }
 
   /// A score field: a whole number 1...10, required.
@@ -85,8 +102,7 @@ public struct FailureModeDecoder: Sendable {
 
   /// A stable id for a record without one, so that re-importing it finds it again.
   static func derivedID(_ mode: FailureMode) -> String {
-    let hex = String(StableHash.fnv1a(mode.service + "|" + mode.component + "|" + mode.failureMode), radix: 16)
-    return "FM-" + String(repeating: "0", count: 16 - hex.count) + hex
+    StableHash.id("FM", mode.service + "|" + mode.component + "|" + mode.failureMode)
   }
 
   public static func unknownServiceMessage(_ service: String) -> String {
@@ -114,7 +130,7 @@ public final class FailureModeImporter {
       onWarning("\(source):\(line): " + FailureModeDecoder.unknownServiceMessage(input.mode.service))
     }
     var incoming = input.mode
-    guard var stored = try store.find(id: incoming.id) else {
+    guard let stored = try store.find(id: incoming.id) else {
       incoming.createdAt = min(incoming.createdAt, now)
       incoming.updatedAt = now
       let events = [
@@ -127,8 +143,21 @@ public final class FailureModeImporter {
       summary.created += 1
       return
     }
+    // What the record left out keeps its stored value.
+    if !input.given.contains("function") { incoming.function = stored.function }
+    if !input.given.contains("prevention") { incoming.prevention = stored.prevention }
+    if !input.given.contains("detection_controls") { incoming.detectionControls = stored.detectionControls }
+    if !input.given.contains("owner") { incoming.owner = stored.owner }
+    if !input.given.contains("status") { incoming.status = stored.status }
+    if !input.given.contains("actions") { incoming.actions = stored.actions }
+    if !input.given.contains("extra") { incoming.extra = stored.extra }
+    var changes = FailureModeImporter.changes(from: stored.content, to: incoming.content)
+    if incoming.extra != stored.extra {
+      changes.add(
+        "extra",
+        .object(JSONObject([JSONField("before", .object(stored.extra)), JSONField("after", .object(incoming.extra))])))
+    }
     var events: [EventDraft] = []
-    let changes = FailureModeImporter.changes(from: stored.content, to: incoming.content)
     if !changes.isEmpty { events.append(EventDraft(type: "updated", at: now, data: changes)) }
     if incoming.scores != stored.scores {
       events.append(
@@ -136,30 +165,22 @@ public final class FailureModeImporter {
           type: "scored", at: now,
           data: FMEAEvaluation(scores: incoming.scores, previous: stored.scores, reason: "import").eventData))
     }
-    let actionsChanged = input.actionsGiven && incoming.actions != stored.actions
-    if actionsChanged {
+    if incoming.actions != stored.actions {
       events.append(
         EventDraft(
           type: "actions_replaced", at: now,
           data: JSONObject([JSONField("actions", .array(incoming.actions.map { .object($0.object) }))])))
     }
-    let extraChanged = incoming.extra != stored.extra
-    guard !events.isEmpty || extraChanged else {
+    guard !events.isEmpty else {
       summary.unchanged += 1
       return
     }
-    let createdAt = stored.createdAt
-    let (rowID, alerting, raised) = (stored.rowID, stored.alerting, stored.alertsRaised)
-    let actions = input.actionsGiven ? incoming.actions : stored.actions
-    stored = incoming
-    stored.rowID = rowID
-    stored.createdAt = createdAt
-    stored.alerting = alerting
-    stored.alertsRaised = raised
-    stored.actions = actions
-    stored.updatedAt = now
-    if events.isEmpty { events.append(EventDraft(type: "updated", at: now, data: JSONObject())) }
-    try store.update(stored, events: events, context: context)
+    incoming.rowID = stored.rowID
+    incoming.createdAt = stored.createdAt
+    incoming.alerting = stored.alerting
+    incoming.alertsRaised = stored.alertsRaised
+    incoming.updatedAt = now
+    try store.update(incoming, events: events, context: context)
     summary.updated += 1
   }
 

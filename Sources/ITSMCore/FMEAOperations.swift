@@ -88,29 +88,25 @@ extension FMEAStore {
 
 /// What one `itsm-fmea alert` run found.
 public struct FMEAAlertRun: Sendable {
-  /// Alerts raised or cleared by this run, as `fmea.alert` records.
-  public var changes: [JSONObject] = []
+  /// Alerts raised or cleared by this run (or, asked with other thresholds, every mode over
+  /// them), as `fmea.alert` records.
+  public var records: [JSONObject] = []
   /// Modes over the thresholds now, whether raised by this run or before.
   public var over = 0
   public var queued: [NotificationDraft] = []
+
+  public init() {}
 }
 
 extension FMEAStore {
-  /// Raises an alert for each active mode over the thresholds that has none, and clears the
-  /// alert of each mode back under them (or accepted, or closed). Each change is an event on
-  /// the mode and a notification in the outbox, whose id names the crossing: a second run
-  /// changes nothing.
-  public func alert(
-    rules: FMEARules, rpnOver: Int?, actionPriority: ActionPriority??, policy: Policy, now: Timestamp,
-    context: ChangeContext
-  ) throws -> FMEAAlertRun {
+  /// Raises an alert for each active mode over the policy's thresholds that has none, and
+  /// clears the alert of each mode back under them (or accepted, or closed). Each change is an
+  /// event on the mode and a notification in the outbox, whose id names the crossing: a second
+  /// run changes nothing.
+  public func alert(rules: FMEARules, policy: Policy, now: Timestamp, context: ChangeContext) throws -> FMEAAlertRun {
     var run = FMEAAlertRun()
-    let limit = rpnOver ?? rules.alertRPNOver
-    let ap = actionPriority ?? rules.alertActionPriority
-    var thresholds = JSONObject([JSONField("rpn_over", .int(Int64(limit)))])
-    thresholds.add("action_priority", .string(ap?.rawValue ?? "none"))
     for mode in try all() {
-      let reasons = mode.status.isActive ? rules.alertReasons(mode.scores, rpnOver: limit, actionPriority: ap) : []
+      let reasons = mode.status.isActive ? rules.alertReasons(mode.scores) : []
       if !reasons.isEmpty { run.over += 1 }
       let raise = !reasons.isEmpty && !mode.alerting
       guard raise || (reasons.isEmpty && mode.alerting) else { continue }
@@ -118,16 +114,6 @@ extension FMEAStore {
       next.alerting = raise
       if raise { next.alertsRaised += 1 }
       let state = raise ? "raised" : "cleared"
-      var record = JSONObject([JSONField("kind", .string("fmea.alert")), JSONField("id", .string(mode.id))])
-      record.add("state", .string(state))
-      record.add("service", .string(mode.service))
-      record.add("component", .string(mode.component))
-      record.add("failure_mode", .string(mode.failureMode))
-      record.fields.append(contentsOf: mode.scores.fields)
-      record.add("status", .string(mode.status.rawValue))
-      record.add("reasons", .array(reasons.map { .string($0) }))
-      record.add("thresholds", .object(thresholds))
-      record.add("at", .string(now.rfc3339))
       let message =
         raise
         ? "FMEA risk \(mode.id) (\(mode.service)/\(mode.component): \(mode.failureMode)) is over the line: "
@@ -137,13 +123,48 @@ extension FMEAStore {
         key: "fmea|\(mode.id)|\(next.alertsRaised)|\(state)", source: "fmea", entity: FMEAStore.entity,
         entityID: mode.id, entityNum: mode.rowID, priority: nil, target: FMEAStore.alertTarget(mode, policy: policy),
         reason: raise ? "fmea_alert" : "fmea_alert_cleared", level: nil, message: message, createdAt: now)
-      record.add("notification", .string(notification.id))
+      var data = FMEAStore.alertData(mode, state: state, reasons: reasons, rules: rules)
+      data.add("notification", .string(notification.id))
       run.queued += try Outbox(db).enqueue([notification], now: now)
-      let data = JSONObject(record.fields.filter { !["kind", "id", "at"].contains($0.key) })
       try update(next, events: [EventDraft(type: "alert_\(state)", at: now, data: data)], context: context)
-      run.changes.append(record)
+      run.records.append(FMEAStore.alertRecord(mode, data: data, now: now))
     }
     return run
+  }
+
+  /// The modes over other thresholds than the policy's, as records of state `over`: a
+  /// question that changes nothing, so that the alert state keeps following the policy.
+  public func over(rules: FMEARules, now: Timestamp) throws -> FMEAAlertRun {
+    var run = FMEAAlertRun()
+    for mode in try all() where mode.status.isActive {
+      let reasons = rules.alertReasons(mode.scores)
+      guard !reasons.isEmpty else { continue }
+      run.over += 1
+      run.records.append(
+        FMEAStore.alertRecord(
+          mode, data: FMEAStore.alertData(mode, state: "over", reasons: reasons, rules: rules), now: now))
+    }
+    return run
+  }
+
+  static func alertData(_ mode: FailureMode, state: String, reasons: [String], rules: FMEARules) -> JSONObject {
+    var o = JSONObject([JSONField("state", .string(state))])
+    o.add("service", .string(mode.service))
+    o.add("component", .string(mode.component))
+    o.add("failure_mode", .string(mode.failureMode))
+    o.fields.append(contentsOf: mode.scores.fields)
+    o.add("status", .string(mode.status.rawValue))
+    o.add("reasons", .array(reasons.map { .string($0) }))
+    o.add("thresholds", .object(rules.thresholds))
+    return o
+  }
+
+  /// The record of kind `fmea.alert`: the event's data with the mode's id and the time.
+  static func alertRecord(_ mode: FailureMode, data: JSONObject, now: Timestamp) -> JSONObject {
+    var o = JSONObject([JSONField("kind", .string("fmea.alert")), JSONField("id", .string(mode.id))])
+    o.fields.append(contentsOf: data.fields)
+    o.add("at", .string(now.rfc3339))
+    return o
   }
 
   /// Who hears of a mode's alert: its owner (a `kind:name` target, or a person), else the

@@ -138,3 +138,17 @@ extension RecommendedAction {
     self.init(number: number, text: text, owner: owner, due: time("due"), doneAt: time("done_at"))
   }
 }
+
+extension FMEAEvaluation {
+  /// A `scored` event of a mode's timeline as a record of kind `fmea.evaluation`, with how
+  /// many of the mode's actions were done by then (scores before and after an action).
+  public static func record(of event: Event, mode: FailureMode, actionsDone: Int) -> JSONObject {
+    var o = JSONObject([JSONField("kind", .string("fmea.evaluation")), JSONField("id", .string(mode.id))])
+    o.add("at", .string(event.at.rfc3339))
+    o.add("actor", .string(event.actor))
+    o.add("source", .string(event.source))
+    o.add("actions_done", .int(Int64(actionsDone)))
+    o.fields.append(contentsOf: event.data.fields)
+    return o
+  }
+}

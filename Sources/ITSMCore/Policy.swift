@@ -267,7 +267,11 @@ enum PolicySections {
           }
           service.tier = tier
         case "owner": service.owner = try value.string()
-        case "depends_on": service.dependsOn = try value.stringList()
+        case "depends_on":
+          service.dependsOn = try value.stringList()
+          if let blank = service.dependsOn.first(where: { Service.alternatives($0).isEmpty }) {
+            throw value.fail("'\(blank)' names no service")
+          }
         case "hourly_cost": service.hourlyCost = try value.number(in: 0...1e9)
         case "slo": service.slo = try availability(value)
         default: break
@@ -293,6 +297,8 @@ enum PolicySections {
       throw ITSMError.configuration(
         "\(root.source): services.\(service).depends_on: '\(dependency)' is not in the service catalog")
     }
+    // A cycle is refused with its path: every tool that walks the map needs it to end.
+    _ = try ServiceGraph(policy: policy)
   }
 
   static func matrix(_ node: PolicyNode) throws -> PriorityMatrix {
@@ -363,7 +369,10 @@ extension PolicySections {
       case "alert":
         for (name, setting) in try value.mapping(allowed: ["rpn_over", "action_priority", "notify"]) {
           switch name {
-          case "rpn_over": rules.alertRPNOver = Int(try setting.number(in: 0...1000))
+          case "rpn_over":
+            let value = try setting.number(in: 0...1000)
+            guard value == value.rounded() else { throw setting.fail("expected a whole number") }
+            rules.alertRPNOver = Int(value)
           case "action_priority":
             let text = try setting.string()
             if text.lowercased() == "none" {

@@ -165,7 +165,6 @@ public enum Schema {
             extra TEXT
           );
           CREATE INDEX failure_modes_service ON failure_modes(service);
-          CREATE INDEX incidents_failure_mode ON incidents(failure_mode) WHERE failure_mode IS NOT NULL;
           """)
     }
     return migrator

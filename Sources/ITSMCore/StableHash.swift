@@ -6,4 +6,10 @@ public enum StableHash {
     for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
     return hash
   }
+
+  /// `PREFIX-` and the 16 hex digits of the text's hash: an id derived from content.
+  public static func id(_ prefix: String, _ text: String) -> String {
+    let hex = String(fnv1a(text), radix: 16)
+    return prefix + "-" + String(repeating: "0", count: 16 - hex.count) + hex
+  }
 }

@@ -33,23 +33,20 @@ extension ITSMFMEA {
     @Option(help: ArgumentHelp("When it is due: a date or a timestamp.", valueName: "date")) var due: String
 
     func validate() throws {
-      if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        throw ValidationError("'--text' needs some text")
-      }
+      if given(text) == nil { throw ValidationError("'--text' needs some text") }
     }
 
     func run() throws {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {
         let session = try CommandSession(global, tool: ITSMFMEA.toolName, views: Views.all)
         let dueAt = try parseTimeFlag(due, flag: "--due", now: session.now)
-        try requireDatabase(global, id: id)
-        let (mode, action) = try global.openDatabaseForWriting().write(dryRun: dryRun.dryRun) { db in
-          let store = FMEAStore(db)
-          return try store.addAction(
-            to: try store.require(id: id), text: text, owner: owner, due: dueAt, now: session.now,
+        let (mode, action) = try withMode(global, id: id, dryRun: dryRun.dryRun) { store, mode in
+          try store.addAction(
+            to: mode, text: text, owner: given(owner), due: dueAt, now: session.now,
             context: session.context(source: "cli"))
         }
         try session.printer.print(Show.actionRecord(action, mode: mode))
+        if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }
         try session.printer.finish()
       }
     }
@@ -72,13 +69,8 @@ extension ITSMFMEA {
     func run() throws {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {
         let session = try CommandSession(global, tool: ITSMFMEA.toolName, views: Views.all)
-        try requireDatabase(global, id: id)
-        let (mode, done) = try global.openDatabaseForWriting().write(dryRun: dryRun.dryRun) { db in
-          let store = FMEAStore(db)
-          let mode = try store.require(id: id)
-          return (
-            mode, try store.completeAction(action, of: mode, now: session.now, context: session.context(source: "cli"))
-          )
+        let (mode, done) = try withMode(global, id: id, dryRun: dryRun.dryRun) { store, mode in
+          (mode, try store.completeAction(action, of: mode, now: session.now, context: session.context(source: "cli")))
         }
         if let done {
           try session.printer.print(Show.actionRecord(done, mode: mode))

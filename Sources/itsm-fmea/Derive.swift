@@ -21,6 +21,7 @@ extension ITSMFMEA {
     @Option(help: ArgumentHelp("How far back to look (else the policy's fmea.window, 365d).", valueName: "duration"))
     var window: String?
     @Flag(help: "Record the changed proposals as evaluations.") var apply = false
+    @OptionGroup var dryRun: DryRunOption
     @Option(help: "Only the modes of this service.") var service: String?
 
     func run() throws {
@@ -37,7 +38,7 @@ extension ITSMFMEA {
         let proposals: [FMEAProposal]
         if apply {
           let database = try global.openDatabaseForWriting()
-          proposals = try database.write { db in
+          proposals = try database.write(dryRun: dryRun.dryRun) { db in
             let store = FMEAStore(db, database: database)
             let proposals = try derive(store)
             let context = session.context(source: "derive")
@@ -51,11 +52,14 @@ extension ITSMFMEA {
         } else {
           proposals = try withRegister(global, empty: [], derive)
         }
-        for p in proposals { try session.printer.print(p.record(applied: apply && p.changed)) }
+        let applied = apply && !dryRun.dryRun
+        for p in proposals { try session.printer.print(p.record(applied: applied && p.changed)) }
         let changed = proposals.filter(\.changed).count
         session.messages.info(
-          "\(proposals.count) modes looked at, \(changed) \(apply ? "rescored" : "would change (give --apply to record them)")"
-        )
+          "\(proposals.count) modes looked at, \(changed) "
+            + (applied
+              ? "rescored"
+              : "would change" + (apply ? " (dry run: nothing was changed)" : " (give --apply to record them)")))
         try session.printer.finish()
       }
     }

@@ -36,8 +36,8 @@ extension ITSMFMEA {
           let modes = try store.all(service: service).filter { status == nil || $0.status.rawValue == status }
           switch sort {
           case .risk: return try rankedRisks(store, modes: modes, session: session).map(\.mode)
-          case .ap: return modes.sorted { List.byAP($0.scores, $1.scores, $0.id, $1.id) }
-          case .rpn: return modes.sorted { List.byRPN($0.scores, $1.scores, $0.id, $1.id) }
+          case .ap: return modes.sorted(by: List.byAP)
+          case .rpn: return modes.sorted(by: List.byRPN)
           }
         }
         for mode in modes { try session.printer.print(mode.record) }
@@ -45,16 +45,15 @@ extension ITSMFMEA {
       }
     }
 
-    static func byAP(_ a: FMEAScores, _ b: FMEAScores, _ idA: String, _ idB: String) -> Bool {
-      if a.actionPriority != b.actionPriority { return a.actionPriority > b.actionPriority }
-      if a.rpn != b.rpn { return a.rpn > b.rpn }
-      return idA < idB
+    /// Action Priority, then RPN, then id.
+    static func byAP(_ a: FailureMode, _ b: FailureMode) -> Bool {
+      FMEAScores.higherRisk(a.scores, b.scores) ?? (a.id < b.id)
     }
 
-    static func byRPN(_ a: FMEAScores, _ b: FMEAScores, _ idA: String, _ idB: String) -> Bool {
-      if a.rpn != b.rpn { return a.rpn > b.rpn }
-      if a.actionPriority != b.actionPriority { return a.actionPriority > b.actionPriority }
-      return idA < idB
+    /// RPN, then Action Priority, then id.
+    static func byRPN(_ a: FailureMode, _ b: FailureMode) -> Bool {
+      if a.scores.rpn != b.scores.rpn { return a.scores.rpn > b.scores.rpn }
+      return FMEAScores.higherRisk(a.scores, b.scores) ?? (a.id < b.id)
     }
   }
 }

@@ -30,10 +30,7 @@ extension ITSMFMEA {
     func run() throws {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {
         let session = try CommandSession(global, tool: ITSMFMEA.toolName, views: Views.all)
-        try requireDatabase(global, id: id)
-        let mode = try global.openDatabaseForWriting().write(dryRun: dryRun.dryRun) { db in
-          let store = FMEAStore(db)
-          let mode = try store.require(id: id)
+        let mode = try withMode(global, id: id, dryRun: dryRun.dryRun) { store, mode in
           let next = FMEAScores(
             severity: scores.severity ?? mode.scores.severity, occurrence: scores.occurrence ?? mode.scores.occurrence,
             detection: scores.detection ?? mode.scores.detection)

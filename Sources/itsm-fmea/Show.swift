@@ -21,24 +21,24 @@ extension ITSMFMEA {
     func run() throws {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {
         let session = try CommandSession(global, tool: ITSMFMEA.toolName, views: Views.all)
-        try requireDatabase(global, id: id)
-        let (mode, events) = try withRegister(global, empty: nil) { store in
-          let mode = try store.require(id: id)
-          return (mode, try store.events(of: mode))
-        }!
+        guard
+          let (mode, events) = try withRegister(
+            global, empty: nil,
+            { store in
+              let mode = try store.require(id: id)
+              return (mode, try store.events(of: mode))
+            })
+        else {
+          throw ITSMError.operationFailed(
+            "no failure mode with id '\(id)' (there is no database at \(global.databasePath) yet)")
+        }
         try session.printer.print(mode.record)
         for action in mode.actions { try session.printer.print(Show.actionRecord(action, mode: mode)) }
         var done = 0
         for event in events {
           switch event.type {
           case "scored":
-            var o = JSONObject([JSONField("kind", .string("fmea.evaluation")), JSONField("id", .string(mode.id))])
-            o.add("at", .string(event.at.rfc3339))
-            o.add("actor", .string(event.actor))
-            o.add("source", .string(event.source))
-            o.add("actions_done", .int(Int64(done)))
-            o.fields.append(contentsOf: event.data.fields)
-            try session.printer.print(o)
+            try session.printer.print(FMEAEvaluation.record(of: event, mode: mode, actionsDone: done))
           case "action_done":
             done += 1
             try session.printer.print(event.record)

@@ -33,10 +33,7 @@ extension ITSMFMEA {
     func run() throws {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {
         let session = try CommandSession(global, tool: ITSMFMEA.toolName, views: Views.all)
-        try requireDatabase(global, id: id)
-        let mode = try global.openDatabaseForWriting().write(dryRun: dryRun.dryRun) { db in
-          let store = FMEAStore(db)
-          let mode = try store.require(id: id)
+        let mode = try withMode(global, id: id, dryRun: dryRun.dryRun) { store, mode in
           let changed = try store.setStatus(
             mode, to: FailureModeStatus(rawValue: state)!, reason: reason, now: session.now,
             context: session.context(source: "cli"))
@@ -44,6 +41,7 @@ extension ITSMFMEA {
           return changed ?? mode
         }
         try session.printer.print(mode.record)
+        if dryRun.dryRun { session.messages.info("dry run: nothing was changed") }
         try session.printer.finish()
       }
     }

@@ -101,12 +101,25 @@ func withRegister<T>(_ global: GlobalOptions, empty: T, _ body: (FMEAStore) thro
   return try database.read { try body(FMEAStore($0, database: database)) }
 }
 
-/// For commands that change one mode: a missing database is the same as an unknown id.
-func requireDatabase(_ global: GlobalOptions, id: String) throws {
+/// Runs `body` with the mode `id` in one write transaction (rolled back with `dryRun`). A
+/// missing database is the same as an unknown id (exit 1).
+func withMode<T>(_ global: GlobalOptions, id: String, dryRun: Bool, _ body: (FMEAStore, FailureMode) throws -> T)
+  throws -> T
+{
   guard FileManager.default.fileExists(atPath: global.databasePath) else {
     throw ITSMError.operationFailed(
       "no failure mode with id '\(id)' (there is no database at \(global.databasePath) yet)")
   }
+  return try global.openDatabaseForWriting().write(dryRun: dryRun) { db in
+    let store = FMEAStore(db)
+    return try body(store, try store.require(id: id))
+  }
+}
+
+/// A text flag with only blanks is not given: absent values are omitted, never "".
+func given(_ text: String?) -> String? {
+  guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+  return text
 }
 
 /// The modes in remediation order, with their incidents over the policy's window.

@@ -21,7 +21,7 @@ extension ITSMFMEA {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {
         let session = try CommandSession(global, tool: ITSMFMEA.toolName, views: Views.all)
         let modes = try withRegister(global, empty: []) { try $0.all(service: service) }
-          .sorted { List.byAP($0.scores, $1.scores, $0.id, $1.id) }
+          .sorted(by: List.byAP)
         for mode in modes { try session.printer.print(mode.worksheetRecord) }
         try session.printer.finish()
       }

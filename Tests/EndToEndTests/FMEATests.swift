@@ -201,6 +201,14 @@ struct FMEAEndToEndTests {
       incident(
         "I6", service: "dns", cause: "disk full", mode: nil, detection: "user_report", opened: "2026-10-02T00:00:00Z",
         ack: "2026-10-02T00:05:00Z"),
+      // FM-1's service and cause, but it names FM-3 (closed): an occurrence of FM-3 only.
+      incident(
+        "I7", service: "mail", cause: "disk full", mode: "FM-3", detection: "user_report",
+        opened: "2026-10-03T00:00:00Z", ack: "2026-10-03T00:05:00Z"),
+      // A mistyped mode: an occurrence of nothing.
+      incident(
+        "I8", service: "mail", cause: "disk full", mode: "FM-99", detection: "user_report",
+        opened: "2026-10-04T00:00:00Z", ack: "2026-10-04T00:05:00Z"),
     ].joined(separator: "\n") + "\n"
   }()
 
@@ -208,8 +216,11 @@ struct FMEAEndToEndTests {
     let s = try sandbox()
     try add(s, cause: "Disk full")
     try add(s, service: "dns", cause: "cert expired", ["6", "7", "3"])
+    try add(s, cause: "disk full")
+    #expect(try s.fmea(["status", "FM-3", "closed", "--reason", "replaced by FM-1"]).status == 0)
     let imported = try s.incident(["import", "-q"], stdin: FMEAEndToEndTests.history)
     #expect(imported.status == 0, "\(imported.stderr)")
+    let before = try s.snapshot()
     let proposals = try s.fmea(["derive"])
     #expect(proposals.status == 0, "\(proposals.stderr)")
     let one = try #require(proposals.records.first { $0["id"] as? String == "FM-1" })
@@ -230,13 +241,21 @@ struct FMEAEndToEndTests {
     let two = try #require(proposals.records.first { $0["id"] as? String == "FM-2" })
     #expect(two["proposed_occurrence"] as? Int == 2)
     #expect(two["proposed_detection"] as? Int == 3)
-    let before = try s.snapshot()
+    // Proposing writes nothing; neither does --apply --dry-run.
+    #expect(try s.snapshot() == before)
+    let dry = try s.fmea(["derive", "--apply", "--dry-run"])
+    #expect(dry.status == 0)
+    #expect(dry.records.count == 2 && dry.records.allSatisfy { $0["applied"] as? Bool == false })
     #expect(try s.snapshot() == before)
     let applied = try s.fmea(["derive", "--apply"])
+    #expect(applied.status == 0)
+    #expect(applied.records.map { $0["id"] as? String } == ["FM-1", "FM-2"])
     #expect(applied.records.allSatisfy { $0["applied"] as? Bool == true })
     let afterApply = try s.snapshot()
     #expect(afterApply != before)
     let again = try s.fmea(["derive", "--apply"])
+    #expect(again.status == 0)
+    #expect(again.records.count == 2)
     #expect(again.records.allSatisfy { $0["changed"] as? Bool == false })
     #expect(try s.snapshot() == afterApply)
     let history = try s.fmea(["show", "FM-1"]).records.filter { $0["kind"] as? String == "fmea.evaluation" }
@@ -258,6 +277,10 @@ struct FMEAEndToEndTests {
     let second = try s.fmea(["alert"])
     #expect(second.stdout.isEmpty)
     #expect(try s.snapshot() == before)
+    let events = try s.fmea(["show", "FM-1"]).records.filter { $0["type"] as? String == "alert_raised" }
+    #expect(events.count == 1)
+    #expect(events.first?["rpn"] as? Int == 144)
+    #expect(events.first?["notification"] as? String == raised.records.first?["notification"] as? String)
     #expect(try s.fmea(["alert", "--check"]).status == 3)
     let notifications = try s.shell("sqlite3 \"$ITSM_DB\" \"SELECT recipient, channel, reason FROM notifications\"")
     #expect(notifications.stdout == "messaging|team|fmea_alert\n")
@@ -268,10 +291,25 @@ struct FMEAEndToEndTests {
     #expect(try s.fmea(["alert"]).stdout.isEmpty)
     let count = try s.shell("sqlite3 \"$ITSM_DB\" \"SELECT count(*) FROM notifications WHERE entity = 'failure_mode'\"")
     #expect(count.stdout == "2\n")
-    // Thresholds from flags: the low mode is over an RPN of 20.
-    let flags = try s.fmea(["alert", "--rpn-over", "20", "--ap", "none", "--dry-run"])
+    // Crossing again is a new alert with a new notification; a dry run of it changes nothing.
+    #expect(try s.fmea(["rescore", "FM-1", "--o", "8", "--reason", "it came back"]).status == 0)
+    let beforeRaise = try s.snapshot()
+    let dry = try s.fmea(["alert", "--dry-run"])
+    #expect(dry.records.map { $0["state"] as? String } == ["raised"])
+    #expect(try s.snapshot() == beforeRaise)
+    let again = try s.fmea(["alert"])
+    #expect(again.records.map { $0["state"] as? String } == ["raised"])
+    #expect(again.records.first?["notification"] as? String != raised.records.first?["notification"] as? String)
+    let total = try s.shell("sqlite3 \"$ITSM_DB\" \"SELECT count(*) FROM notifications WHERE entity = 'failure_mode'\"")
+    #expect(total.stdout == "3\n")
+    // Other thresholds are a question: every mode over them, nothing changed.
+    let asked = try s.snapshot()
+    let flags = try s.fmea(["alert", "--rpn-over", "20", "--ap", "none", "--check"])
+    #expect(flags.status == 3)
     #expect(flags.records.map { $0["id"] as? String } == ["FM-1", "FM-2"])
+    #expect(flags.records.allSatisfy { $0["state"] as? String == "over" })
     #expect(flags.records.last?["rpn"] as? Int == 27)
+    #expect(try s.snapshot() == asked)
     #expect(try s.fmea(["alert", "--ap", "X"]).status == 64)
   }
 
@@ -336,9 +374,23 @@ struct FMEAEndToEndTests {
     let risk = try s.fmea(["risk"])
     #expect(risk.status == 0, "\(risk.stderr)")
     #expect(risk.records.map { $0["id"] as? String } == ["FM-1", "FM-2", "FM-3"])
+    // RPN x tier weight (deferrable 1, critical 3, important 2) x exposure 1 (no incidents).
     #expect(risk.records.map { $0["score"] as? Double } == [144, 720, 480])
+    // One dns incident with cause c: 100 users x 60 min = 100 lost hours x 50 = 5,000; the
+    // exposure 1 + log10(1 + 5) = 1.778 lifts FM-3 to 480 x 1.778 = 853.5, above FM-2.
+    let incident =
+      #"{"id":"R1","title":"t","service":"dns","priority":"P2","root_cause":"c","users_affected":100,"status":"resolved","opened_at":"2026-10-01T00:00:00Z","acknowledged_at":"2026-10-01T00:05:00Z","resolved_at":"2026-10-01T01:00:00Z"}"#
+    #expect(try s.incident(["import", "-q"], stdin: incident).status == 0)
+    let weighed = try s.fmea(["risk"])
+    #expect(weighed.records.map { $0["id"] as? String } == ["FM-1", "FM-3", "FM-2"])
+    let fm3 = weighed.records[1]
+    #expect(fm3["score"] as? Double == 853.5)
+    #expect(fm3["cost"] as? Double == 5000)
+    #expect(fm3["lost_hours"] as? Double == 100)
+    #expect(fm3["incidents"] as? Int == 1)
+    #expect(fm3["rank"] as? Int == 2)
     #expect(try s.fmea(["list", "--sort", "rpn"]).records.map { $0["id"] as? String } == ["FM-2", "FM-3", "FM-1"])
-    #expect(try s.fmea(["list", "--sort", "risk"]).records.map { $0["id"] as? String } == ["FM-1", "FM-2", "FM-3"])
+    #expect(try s.fmea(["list", "--sort", "risk"]).records.map { $0["id"] as? String } == ["FM-1", "FM-3", "FM-2"])
     let csv = try s.fmea(["worksheet", "--format", "csv"])
     let lines = csv.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
     #expect(lines.first?.hasPrefix("id,service,component,function,failure_mode,effect,severity,cause") == true)
@@ -347,5 +399,68 @@ struct FMEAEndToEndTests {
     #expect(
       markdown.stdout.contains("| Failure mode |") || markdown.stdout.contains("| FAILURE MODE |"), "\(markdown.stdout)"
     )
+  }
+
+  @Test func dryRunsChangeNothingAndEveryChangeIsAnEvent() throws {
+    let s = try sandbox()
+    try add(s)
+    let before = try s.snapshot()
+    for args in [
+      ["action", "add", "FM-1", "--text", "t", "--owner", "o", "--due", "2026-12-01", "--dry-run"],
+      ["status", "FM-1", "accepted", "--reason", "r", "--dry-run"],
+      ["rescore", "FM-1", "--s", "2", "--reason", "r", "--dry-run"],
+      [
+        "add", "--service", "dns", "--component", "c", "--mode", "m", "--effect", "e", "--cause", "c", "--s", "1",
+        "--o", "1", "--d", "1", "--dry-run",
+      ],
+      ["import", "--dry-run"],
+    ] {
+      let r = try s.fmea(args, stdin: FMEAEndToEndTests.line("FM-7"))
+      #expect(r.status == 0, "\(args): \(r.stderr)")
+      #expect(!r.stdout.isEmpty)
+      #expect(try s.snapshot() == before, "\(args)")
+    }
+    #expect(try s.fmea(["action", "add", "FM-1", "--text", "t", "--owner", "o", "--due", "2026-12-01"]).status == 0)
+    #expect(try s.fmea(["action", "done", "FM-1", "1"]).status == 0)
+    #expect(try s.fmea(["status", "FM-1", "accepted", "--reason", "CAB"]).status == 0)
+    let types = try s.fmea(["show", "FM-1"]).records.compactMap { $0["type"] as? String }
+    #expect(types == ["created", "action_added", "status_changed", "action_done", "status_changed"])
+    #expect(try s.fmea(["action", "add", "FM-1", "--text", " ", "--owner", "o", "--due", "2026-12-01"]).status == 64)
+    #expect(try s.fmea(["action", "add", "FM-1", "--text", "t", "--owner", "o", "--due", "someday"]).status == 64)
+  }
+
+  @Test func aPartialRecordKeepsWhatItLeavesOut() throws {
+    let s = try sandbox()
+    try add(s)
+    #expect(try s.fmea(["status", "FM-1", "accepted", "--reason", "CAB"]).status == 0)
+    #expect(try s.fmea(["action", "add", "FM-1", "--text", "t", "--owner", "o", "--due", "2026-12-01"]).status == 0)
+    // No owner, status or actions: they stay; the new detection is an evaluation.
+    let partial =
+      #"{"id":"FM-1","service":"mail","component":"relay","failure_mode":"queue stalls","effect":"mail delayed","cause":"disk full","severity":7,"occurrence":5,"detection":2}"#
+    let r = try s.fmea(["import"], stdin: partial)
+    #expect(r.records.first?["updated"] as? Int == 1)
+    let mode = try s.fmea(["show", "FM-1"]).records[0]
+    #expect(mode["status"] as? String == "accepted")
+    #expect((mode["actions"] as? [Any])?.count == 1)
+    #expect(mode["detection"] as? Int == 2)
+    let bad =
+      #"{"id":"FM-1","service":"mail","component":"relay","failure_mode":"x","effect":"e","cause":"c","severity":7,"occurrence":5,"detection":2,"actions":[{"text":"t","due":"next week"}]}"#
+    let rejected = try s.fmea(["import"], stdin: bad)
+    #expect(rejected.status == 65)
+    #expect(rejected.stderr.contains("<stdin>:1: actions[0]: 'due': unparseable timestamp"), "\(rejected.stderr)")
+  }
+
+  @Test func policyCheckRefusesACycleInTheCatalog() throws {
+    let s = try Sandbox()
+    let path = try s.write(
+      "cycle.yaml",
+      "services:\n  a: {tier: vital, depends_on: [b]}\n  b: {tier: vital, depends_on: [\"a|c\"]}\n  c: {tier: vital}\n")
+    let r = try s.escalate(["policy", "check", path])
+    #expect(r.status == 78)
+    #expect(
+      r.stderr.contains("dependency cycle: a -> b -> a") || r.stderr.contains("dependency cycle: b -> a -> b"),
+      "\(r.stderr)")
+    let blank = try s.write("blank.yaml", "services:\n  a: {tier: vital, depends_on: [\"|\"]}\n")
+    #expect(try s.escalate(["policy", "check", blank]).status == 78)
   }
 }

@@ -216,7 +216,25 @@ struct FMEATests {
       #expect(a.detectionUnknown == b.detectionUnknown)
       #expect(a.ackMinutes.sorted() == b.ackMinutes.sorted())
       #expect(abs(a.lostMinutes - b.lostMinutes) < 1e-6)
+      #expect(abs(a.cost - b.cost) < 1e-6)
     }
+    // By hand: incident i is in the window when (400 - 365) * 86400 <= i * 11520 < 400 * 86400,
+    // 263 <= i < 3000; canceled when i % 11 == 0. FM-2 gets those with i % 7 == 0 (they name it) and nothing
+    // by cause; FM-1 (service a: i % 3 == 0... char(97 + i % 3) == "a" when i % 3 == 0) gets
+    // causes "Disk full" (i % 3 == 0) unless the incident names FM-2.
+    var fm1 = 0
+    var fm2 = 0
+    var fm3 = 0
+    for i in 263..<3000 where i % 11 != 0 {
+      if i % 7 == 0 {
+        fm2 += 1
+      } else if i % 3 == 0 {
+        fm1 += 1
+      } else if i % 3 == 1 {
+        fm3 += 1  // service b, cause "disk full " -> "disk full", FM-3's "DISK FULL"
+      }
+    }
+    #expect(whole.map(\.incidents) == [fm1, fm2, fm3])
     // FM-2 is named by every seventh incident; none of service b has cause "x".
     #expect(whole[1].linkedByCause == 0)
     #expect(whole[1].linkedByID == whole[1].incidents)
