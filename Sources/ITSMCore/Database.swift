@@ -270,3 +270,58 @@ final class ResultSlots<T>: @unchecked Sendable {
     return try slots.map { try $0!.get() }
   }
 }
+
+extension AppDatabase {
+  /// Reads `parts` parts at once, each on a read-only connection of its own on a thread of
+  /// its own, and hands what they send to `consume` on the calling thread, in batches through
+  /// a bounded queue (memory stays flat). False, having done nothing, when the database is not
+  /// a file. An error on either side stops both and is rethrown here.
+  public func scanInParallel<T: Sendable>(
+    parts: Int, environment: [String: String],
+    produce: @escaping @Sendable (Int, Database, _ send: (T) throws -> Void) throws -> Void,
+    consume: (T) throws -> Void
+  ) throws -> Bool {
+    guard writer.path != ":memory:", FileManager.default.fileExists(atPath: path) else { return false }
+    var config = AppDatabase.configuration(environment)
+    config.readonly = true
+    let queues = try AppDatabase.mapErrors(path) {
+      try (0..<parts).map { _ in try DatabaseQueue(path: path, configuration: config) }
+    }
+    let channel = BatchChannel<T>(capacity: 16)
+    let group = DispatchGroup()
+    for part in 0..<parts {
+      DispatchQueue.global().async(group: group) {
+        let result = Result {
+          try queues[part].read { db in
+            var batch: [T] = []
+            batch.reserveCapacity(512)
+            try produce(part, db) { value in
+              batch.append(value)
+              if batch.count == 512 {
+                guard channel.send(batch) else { throw CancellationError() }
+                batch.removeAll(keepingCapacity: true)
+              }
+            }
+            if !batch.isEmpty && !channel.send(batch) { throw CancellationError() }
+          }
+        }
+        if case .failure(let error) = result, !(error is CancellationError) { channel.finish(error) }
+      }
+    }
+    // The channel ends when every part has: a waiter finishes it.
+    DispatchQueue.global().async {
+      group.wait()
+      channel.finish(nil)
+    }
+    defer {
+      channel.cancel()
+      group.wait()
+    }
+    try AppDatabase.mapErrors(path) {
+      while let batch = try channel.next() {
+        for value in batch { try consume(value) }
+      }
+    }
+    return true
+  }
+}

@@ -86,16 +86,21 @@ public struct FMEAHistory: Sendable {
     guard let low: Int64 = bounds?[0], let high: Int64 = bounds?[1] else {
       return Array(repeating: ModeHistory(), count: modes.count)
     }
+    // A large table is read in slices of the window, one per core; each slice is an indexed
+    // range of opening times, so a short window reads only its own incidents.
     let cores = min(max(ProcessInfo.processInfo.activeProcessorCount, 2), 4)
-    let parts = high - low < rowsPerPart ? 1 : cores
-    let step = (high - low + 1 + Int64(parts) - 1) / Int64(parts)
-    let ranges = (0..<parts).map {
-      low + Int64($0) * step...max(low + Int64($0) * step, min(high, low + Int64($0 + 1) * step - 1))
+    let parts = high - low < rowsPerPart || until.seconds - since.seconds < Int64(cores) ? 1 : cores
+    let step = (until.seconds - since.seconds) / Int64(parts)
+    let slices = (0..<parts).map { part in
+      (
+        Timestamp(seconds: since.seconds + Int64(part) * step),
+        part == parts - 1 ? until : Timestamp(seconds: since.seconds + Int64(part + 1) * step)
+      )
     }
     let partial =
       try database?.readInParallel(parts: parts, environment: environment) { part, db in
-        try history.scan(db, rows: ranges[part], since: since, until: until)
-      } ?? [try history.scan(db, rows: low...high, since: since, until: until)]
+        try history.scan(db, since: slices[part].0, until: slices[part].1)
+      } ?? [try history.scan(db, since: since, until: until)]
     var merged = partial[0]
     for more in partial.dropFirst() {
       for index in merged.indices { merged[index].merge(more[index]) }
@@ -103,19 +108,17 @@ public struct FMEAHistory: Sendable {
     return merged
   }
 
-  /// One part of the scan: the incidents whose row numbers are in `rows`.
-  func scan(_ db: Database, rows: ClosedRange<Int64>, since: Timestamp, until: Timestamp) throws -> [ModeHistory] {
+  /// One part of the scan: the incidents opened in [since, until).
+  func scan(_ db: Database, since: Timestamp, until: Timestamp) throws -> [ModeHistory] {
     var histories = Array(repeating: ModeHistory(), count: modes.count)
     // What each raw root cause seen so far matches, per service: one lookup per incident.
     var seen = Array(repeating: [String: [Int]](), count: byCause.count)
     let sql = """
       SELECT failure_mode, service, root_cause, detection, opened_at, acknowledged_at, users_affected,
         coalesce(started_at, opened_at), resolved_at
-      FROM incidents WHERE num BETWEEN ? AND ? AND opened_at >= ? AND opened_at < ? AND status <> 'canceled'
+      FROM incidents WHERE opened_at >= ? AND opened_at < ? AND status <> 'canceled'
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
-    statement.bind(rows.lowerBound)
-    statement.bind(rows.upperBound)
     statement.bind(since.seconds)
     statement.bind(until.seconds)
     try statement.forEachRow { c in

@@ -43,6 +43,11 @@ public struct HealthReport {
     impact = ImpactCalculator(since: period.start, until: period.end, dimensions: [.service])
     repeats = RepeatFinder(since: period.start, until: period.end, window: DurationValue(seconds: 30 * 86_400))
     slo = SLOCalculator(policy: policy, now: asOf)
+    // Repeats come from `repeats`; the metrics' own repeat rates are not shown.
+    current.findsRepeats = false
+    previous.findsRepeats = false
+    weekly.findsRepeats = false
+    weekTotals.findsRepeats = false
   }
 
   /// Where the facts must start for every figure: the previous period, and the 30 days
@@ -162,7 +167,7 @@ extension HealthReport {
       (
         "Top FMEA risks",
         [
-          "id", "service", "component", "failure mode", "AP", "RPN", "incidents (year)", "cost (year)", "owner",
+          "id", "service", "component", "failure mode", "AP", "RPN", "incidents", "cost", "owner",
           "status",
         ],
         rows

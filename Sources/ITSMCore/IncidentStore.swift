@@ -219,73 +219,73 @@ public struct IncidentStore {
 
   /// The facts the reports need, for incidents opened in [since, until) or, when
   /// `resolvedSince` is given, first resolved in [resolvedSince, until) or still open, read
-  /// with a narrow query (no full incident records).
+  /// with a narrow query (no full incident records), in no particular order.
   /// With `firstHumanAction`, also the first action a person took after opening, from the log.
+  /// With `database` (the file behind `db`) and a window over most of a large table, the
+  /// rows are read and decoded on two connections at once while `body` runs here; the
+  /// calculators do not depend on the order.
   public func forEachFacts(
     since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?, firstHumanAction: Bool,
+    database: AppDatabase? = nil, environment: [String: String] = [:], splitOver rowsPerPart: Int = 200_000,
     _ body: (IncidentFacts) throws -> Void
   ) throws {
-    let human =
-      firstHumanAction
-      ? "(SELECT min(at) FROM events e WHERE e.entity_num = i.num AND e.entity = 'incident' AND e.source = 'cli' AND e.type <> 'opened')"
-      : "NULL"
-    // Incidents resolved in the window but opened before it are needed only when the window
-    // has a start; without one, every incident resolved before `until` was opened before it.
-    // The OR of two ranges uses both indexes (opened_at, first_resolved_at); no ORDER BY, the
-    // calculators do not need one.
-    let needsResolved = since != nil && resolvedSince != nil
-    let condition =
-      needsResolved
-      // Open incidents too, however old: their clocks may stop or breach in the window.
-      ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?) OR \(Schema.openCondition)"
-      : "opened_at >= ? AND opened_at < ?"
-    let sql = """
-      SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
-        reopen_count, root_cause, users_affected, resolved_at, \(human),
-        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type, s.held_since
-      FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
-      WHERE \(condition)
-      """
-    var statement = RawStatement(try db.makeStatement(sql: sql))
-    statement.bind(since?.seconds ?? Int64.min)
-    statement.bind(until?.seconds ?? Int64.max)
-    if needsResolved {
-      statement.bind(resolvedSince?.seconds ?? Int64.min)
-      statement.bind(until?.seconds ?? Int64.max)
+    let query = FactsQuery(since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction)
+    let policy = self.policy
+    if let database, let rows = try FactsQuery.rowRange(db), rows.count > rowsPerPart {
+      // A window over most of the table reads two halves of it by row number; a short one
+      // goes through the indexes in both parts, each keeping the rows of its half.
+      let split = FactsQuery(
+        since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
+        byRowRange: try query.coversMostOf(rows, db))
+      let half = rows.lowerBound + Int64(rows.count / 2)
+      let parts = [rows.lowerBound...half - 1, half...rows.upperBound]
+      let done = try database.scanInParallel(
+        parts: parts.count, environment: environment,
+        produce: { part, db, send in
+          try split.run(db, rows: parts[part]) { c in
+            if let facts = IncidentStore.facts(c, policy: policy) { try send(facts) }
+          }
+        }, consume: body)
+      if done { return }
     }
-    try statement.forEachRow { c in
-      guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return }
-      var facts = IncidentFacts(priority: priority, service: c.string(1) ?? "", openedAt: opened)
-      facts.team = c.string(2)
-      facts.region = c.string(3)
-      facts.tier = c.string(4).flatMap(SupportTier.init(rawValue:))
-      facts.startedAt = c.time(6)
-      facts.acknowledgedAt = c.time(7)
-      facts.firstResolvedAt = c.time(8)
-      facts.reopenCount = Int(c.int(9) ?? 0)
-      // Normalized in Swift, as for records on stdin (SQLite's lower() knows only ASCII).
-      facts.causeKey = c.string(10).flatMap(IncidentFacts.causeKey)
-      facts.usersAffected = c.int(11).map { Int($0) }
-      if let users = c.int(11), let resolved = c.time(12) {
-        let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
-        facts.productivityLossMinutes = loss
-        facts.financialImpact = policy.cost(ofLostMinutes: loss, service: facts.service)
-      }
-      facts.firstHumanActionAt = c.time(13)
-      facts.status = c.string(14).flatMap(IncidentStatus.init(rawValue:))
-      facts.id = c.string(19)
-      facts.impactType = c.string(20).flatMap(ImpactType.init(rawValue:))
-      facts.heldSince = c.time(21)
-      if let timeouts = c.int(16), let manual = c.int(17) {
-        facts.escalationSplitKnown = true
-        facts.escalatedByTimeout = timeouts > 0
-        facts.escalatedByHand = manual > 0
-        facts.heldSeconds = c.int(18) ?? 0
-      } else {
-        facts.escalatedOtherwise = (c.int(15) ?? 0) >= 2
-      }
-      try body(facts)
+    try query.run(db, rows: nil) { c in
+      if let facts = IncidentStore.facts(c, policy: policy) { try body(facts) }
     }
+  }
+
+  /// One row of the facts query as facts; nil for a row without priority or opening.
+  static func facts(_ c: ColumnReader, policy: Policy) -> IncidentFacts? {
+    guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return nil }
+    var facts = IncidentFacts(priority: priority, service: c.string(1) ?? "", openedAt: opened)
+    facts.team = c.string(2)
+    facts.region = c.string(3)
+    facts.tier = c.string(4).flatMap(SupportTier.init(rawValue:))
+    facts.startedAt = c.time(6)
+    facts.acknowledgedAt = c.time(7)
+    facts.firstResolvedAt = c.time(8)
+    facts.reopenCount = Int(c.int(9) ?? 0)
+    // Normalized in Swift, as for records on stdin (SQLite's lower() knows only ASCII).
+    facts.causeKey = c.string(10).flatMap(IncidentFacts.causeKey)
+    facts.usersAffected = c.int(11).map { Int($0) }
+    if let users = c.int(11), let resolved = c.time(12) {
+      let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
+      facts.productivityLossMinutes = loss
+      facts.financialImpact = policy.cost(ofLostMinutes: loss, service: facts.service)
+    }
+    facts.firstHumanActionAt = c.time(13)
+    facts.status = c.string(14).flatMap(IncidentStatus.init(rawValue:))
+    facts.id = c.string(19)
+    facts.impactType = c.string(20).flatMap(ImpactType.init(rawValue:))
+    facts.heldSince = c.time(21)
+    if let timeouts = c.int(16), let manual = c.int(17) {
+      facts.escalationSplitKnown = true
+      facts.escalatedByTimeout = timeouts > 0
+      facts.escalatedByHand = manual > 0
+      facts.heldSeconds = c.int(18) ?? 0
+    } else {
+      facts.escalatedOtherwise = (c.int(15) ?? 0) >= 2
+    }
+    return facts
   }
 
   /// The impact of every incident that may touch [since, until): not canceled, opened before
@@ -520,5 +520,79 @@ extension Incident {
     escalationLevel = Int(c.int(33) ?? 0)
     updatedAt = c.time(34) ?? openedAt
     if let text = c.string(35), case .object(let o)? = try? JSONParser.parse(text) { extra = o }
+  }
+}
+
+/// The narrow query of `IncidentStore.forEachFacts`, optionally over a range of row numbers.
+struct FactsQuery: Sendable {
+  let since: Timestamp?
+  let resolvedSince: Timestamp?
+  let until: Timestamp?
+  let firstHumanAction: Bool
+  /// With a range of rows: read the range itself (true), or filter what the indexes find.
+  var byRowRange = true
+
+  init(since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?, firstHumanAction: Bool, byRowRange: Bool = true)
+  {
+    self.since = since
+    self.resolvedSince = resolvedSince
+    self.until = until
+    self.firstHumanAction = firstHumanAction
+    self.byRowRange = byRowRange
+  }
+
+  /// Whether the window holds most of the table: then two halves of the table by row number
+  /// read faster than the indexes.
+  func coversMostOf(_ rows: ClosedRange<Int64>, _ db: Database) throws -> Bool {
+    guard since != nil || until != nil else { return true }
+    let inWindow =
+      try Int64.fetchOne(
+        db, sql: "SELECT count(*) FROM incidents WHERE opened_at >= ? AND opened_at < ?",
+        arguments: [since?.seconds ?? Int64.min, until?.seconds ?? Int64.max]) ?? 0
+    return inWindow * 2 > Int64(rows.count)
+  }
+
+  /// The row numbers of the incidents table; nil when it is empty.
+  static func rowRange(_ db: Database) throws -> ClosedRange<Int64>? {
+    let row = try Row.fetchOne(db, sql: "SELECT min(num), max(num) FROM incidents")
+    guard let low: Int64 = row?[0], let high: Int64 = row?[1] else { return nil }
+    return low...high
+  }
+
+  func run(_ db: Database, rows: ClosedRange<Int64>?, _ body: (ColumnReader) throws -> Void) throws {
+    let human =
+      firstHumanAction
+      ? "(SELECT min(at) FROM events e WHERE e.entity_num = i.num AND e.entity = 'incident' AND e.source = 'cli' AND e.type <> 'opened')"
+      : "NULL"
+    // Incidents resolved in the window but opened before it are needed only when the window
+    // has a start; without one, every incident resolved before `until` was opened before it.
+    // The OR of two ranges uses both indexes (opened_at, first_resolved_at); no ORDER BY, the
+    // calculators do not need one.
+    let needsResolved = since != nil && resolvedSince != nil
+    var condition =
+      needsResolved
+      // Open incidents too, however old: their clocks may stop or breach in the window.
+      ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?) OR \(Schema.openCondition)"
+      : "opened_at >= ? AND opened_at < ?"
+    if rows != nil { condition = "\(byRowRange ? "" : "+")i.num BETWEEN ? AND ? AND (\(condition))" }
+    let sql = """
+      SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
+        reopen_count, root_cause, users_affected, resolved_at, \(human),
+        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type, s.held_since
+      FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
+      WHERE \(condition)
+      """
+    var statement = RawStatement(try db.makeStatement(sql: sql))
+    if let rows {
+      statement.bind(rows.lowerBound)
+      statement.bind(rows.upperBound)
+    }
+    statement.bind(since?.seconds ?? Int64.min)
+    statement.bind(until?.seconds ?? Int64.max)
+    if needsResolved {
+      statement.bind(resolvedSince?.seconds ?? Int64.min)
+      statement.bind(until?.seconds ?? Int64.max)
+    }
+    try statement.forEachRow(body)
   }
 }

@@ -147,6 +147,8 @@ public struct MetricsCalculator {
   public var countsResolutions = true
   /// How far back an earlier incident makes one a repeat.
   public var repeatWindow = DurationValue(seconds: 30 * 86_400)
+  /// Whether to find repeats (off where no repeat rate is shown: a key per incident costs).
+  public var findsRepeats = true
 
   private var table: GroupTable
   private var groups: [Accumulator] = []
@@ -174,7 +176,7 @@ public struct MetricsCalculator {
     if countsResolutions, let resolved = facts.firstResolvedAt, contains(resolved) {
       groups[group(of: facts, at: resolved)].addResolved(facts)
     }
-    if let cause = facts.causeKey {
+    if findsRepeats, let cause = facts.causeKey {
       causes[facts.service + "\u{1F}" + cause, default: []].append((facts.openedAt, index))
     }
   }
@@ -199,7 +201,9 @@ public struct MetricsCalculator {
       }
     }
     return table.ordered.map { index in
-      totals[index].record(group: table.object(index), variant: variant, since: since, until: until)
+      var record = totals[index].record(group: table.object(index), variant: variant, since: since, until: until)
+      if !findsRepeats { record["repeat_rate"] = nil }
+      return record
     }
   }
 }

@@ -169,10 +169,11 @@ final class BatchChannel<Element>: @unchecked Sendable {
     return true
   }
 
+  /// Ends the stream; the first error given is the one `next` throws.
   func finish(_ error: Error?) {
     condition.lock()
     finished = true
-    failure = error
+    if failure == nil { failure = error }
     condition.broadcast()
     condition.unlock()
   }

@@ -8,7 +8,7 @@ extension ITSMReport {
     static let configuration = CommandConfiguration(
       abstract: "The monthly or quarterly production health report, as one HTML file or Markdown.",
       discussion: """
-        For senior management: headline KPIs (incidents, MTTA, MTTR, resolution SLA met, lost user-hours and their cost) with trend arrows against the previous period; incidents per week by priority and the MTTA/MTTR trend (inline SVG charts); SLA attainment per priority; the policy's key results; availability and error budget of every vital and critical service at the end of the period; the services that lost the most hours; repeat incidents; the top ten open FMEA risks in remediation order (as itsm-fmea risk orders them now, over the incidents of the policy's fmea.window before the period's end), or their absence; and license savings once itsm-license keeps data (reported as absent until then).
+        For senior management: headline KPIs (incidents, MTTA, MTTR, resolution SLA met, lost user-hours and their cost) with trend arrows against the previous period; incidents per week by priority and the MTTA/MTTR trend (inline SVG charts); SLA attainment per priority; the policy's key results; availability and error budget of every vital and critical service at the end of the period; the services that lost the most hours; repeat incidents; the top ten open FMEA risks in remediation order (Action Priority, then RPN weighted by the service tier and by the cost of their incidents in the period; 'itsm-fmea risk' weighs a year), or their absence; and license savings once itsm-license keeps data (reported as absent until then).
 
         --format html writes one self-contained file (no external assets: inline CSS and SVG); --format markdown writes Markdown. Without --format: HTML when --output ends in .html, else Markdown. --output writes the file whole or not at all (a temporary file renamed into place).
 
@@ -51,13 +51,14 @@ extension ITSMReport {
         try database.read { db in
           let store = IncidentStore(db, policy: session.policy)
           try store.forEachFacts(
-            since: report.factsSince, resolvedSince: period.previous.start, until: period.end, firstHumanAction: false
+            since: report.factsSince, resolvedSince: period.previous.start, until: period.end, firstHumanAction: false,
+            database: database, environment: global.environment
           ) { report.add($0) }
           try store.forEachImpactInterval(since: report.sloSince, until: min(period.end, session.now)) {
             report.add($0)
           }
-          // The register as it stands now (scores have no history by date here), with the
-          // incidents of the policy's FMEA window (365d) before the end of the period.
+          // The register as it stands now (scores have no history by date here), weighted by
+          // the cost of its incidents in the period.
           let register = FMEAStore(db, database: database)
           let modes = try register.all().filter { $0.status.isActive }
           if modes.isEmpty {
@@ -65,8 +66,7 @@ extension ITSMReport {
           } else {
             let end = min(period.end, session.now)
             let risks = try register.risks(
-              modes: modes, policy: session.policy,
-              since: Timestamp(seconds: end.seconds - session.policy.fmea.window.seconds), until: end,
+              modes: modes, policy: session.policy, since: period.start, until: end,
               environment: global.environment)
             report.addRisks(Array(risks.prefix(10)), currency: session.policy.currency)
           }

@@ -57,11 +57,10 @@ extension ITSMReport {
           try records.forEachFacts(input, session: session) { calculator.add($0) }
         } else {
           let lookBack = window.since.map { Timestamp(seconds: $0.seconds - calculator.repeatWindow.seconds) }
-          try global.openDatabaseForReading().read { db in
-            try IncidentStore(db, policy: session.policy).forEachFacts(
-              since: lookBack, resolvedSince: window.since, until: window.until, firstHumanAction: variant == .respond
-            ) { calculator.add($0) }
-          }
+          try forEachStoredFacts(
+            session, since: lookBack, resolvedSince: window.since, until: window.until,
+            firstHumanAction: variant == .respond
+          ) { calculator.add($0) }
         }
         for record in calculator.records() { try session.printer.print(record) }
         try session.printer.finish()

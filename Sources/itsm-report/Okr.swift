@@ -47,10 +47,8 @@ extension ITSMReport {
         } else {
           // Resolutions in the period of incidents opened well before it count too.
           let lookBack = Timestamp(seconds: chosen.start.seconds - 90 * 86_400)
-          try global.openDatabaseForReading().read { db in
-            try IncidentStore(db, policy: session.policy).forEachFacts(
-              since: lookBack, resolvedSince: chosen.start, until: chosen.end, firstHumanAction: false
-            ) { calculator.add($0) }
+          try forEachStoredFacts(session, since: lookBack, resolvedSince: chosen.start, until: chosen.end) {
+            calculator.add($0)
           }
         }
         for record in calculator.records() { try session.printer.print(record) }

@@ -49,10 +49,8 @@ extension ITSMReport {
           // longest target.
           let longest = session.policy.escalation.sla.targets.values.map(\.resolution.seconds).max() ?? 0
           let lookBack = window.since.map { Timestamp(seconds: $0.seconds - longest - 30 * 86_400) }
-          try global.openDatabaseForReading().read { db in
-            try IncidentStore(db, policy: session.policy).forEachFacts(
-              since: lookBack, resolvedSince: lookBack, until: window.until, firstHumanAction: false
-            ) { calculator.add($0) }
+          try forEachStoredFacts(session, since: lookBack, resolvedSince: lookBack, until: window.until) {
+            calculator.add($0)
           }
         }
         for record in calculator.records() { try session.printer.print(record) }

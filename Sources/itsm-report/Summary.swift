@@ -44,12 +44,13 @@ extension ITSMReport {
           }
         } else {
           let longest = session.policy.escalation.sla.targets.values.map(\.resolution.seconds).max() ?? 0
-          try global.openDatabaseForReading().read { db in
+          let database = try global.openDatabaseForReading()
+          try database.read { db in
             let store = IncidentStore(db, policy: session.policy)
             try store.forEachFacts(
               since: Timestamp(seconds: start.seconds - 86_400 - longest),
               resolvedSince: Timestamp(seconds: start.seconds - 86_400),
-              until: end, firstHumanAction: false
+              until: end, firstHumanAction: false, database: database, environment: global.environment
             ) { digest.add($0) }
             var filter = IncidentFilter()
             filter.statuses = IncidentStatus.openStates

@@ -68,10 +68,20 @@ func forEachFacts(
     try records.forEachFacts(input, session: session, add)
     return
   }
-  try global.openDatabaseForReading().read { db in
+  // Only openings count here.
+  try forEachStoredFacts(session, since: since, resolvedSince: nil, until: until) { add($0) }
+}
+
+/// The facts of the database's incidents (`IncidentStore.forEachFacts`), a large table read
+/// on two connections at once.
+func forEachStoredFacts(
+  _ session: CommandSession, since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?,
+  firstHumanAction: Bool = false, _ add: (IncidentFacts) throws -> Void
+) throws {
+  let database = try session.global.openDatabaseForReading()
+  try database.read { db in
     try IncidentStore(db, policy: session.policy).forEachFacts(
-      // Only openings count here.
-      since: since, resolvedSince: nil, until: until, firstHumanAction: false
-    ) { add($0) }
+      since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
+      database: database, environment: session.global.environment, add)
   }
 }

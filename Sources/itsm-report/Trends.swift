@@ -57,12 +57,9 @@ extension ITSMReport {
         if let input = records.input {
           try records.forEachFacts(input, session: session) { builder.add($0) }
         } else {
-          try global.openDatabaseForReading().read { db in
-            try IncidentStore(db, policy: session.policy).forEachFacts(
-              since: window.since, resolvedSince: nil, until: window.until,
-              firstHumanAction: variant == .respond
-            ) { builder.add($0) }
-          }
+          try forEachStoredFacts(
+            session, since: window.since, resolvedSince: nil, until: window.until, firstHumanAction: variant == .respond
+          ) { builder.add($0) }
         }
         for record in builder.records() { try session.printer.print(record) }
         try session.printer.finish()

@@ -53,3 +53,50 @@ struct DatabaseTests {
     #expect(plan.joined().contains("incidents_open"))
   }
 }
+
+@Suite("report facts read in two parts")
+struct ParallelFactsTests {
+  @Test(arguments: [(0, 4000), (3000, 3300)])
+  func twoConnectionsFindTheSameFactsAsOne(since: Int, until: Int) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-facts-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let database = try AppDatabase.openForWriting(path: folder.appendingPathComponent("t.db").path, environment: [:])
+    try database.write { db in
+      // 4,000 incidents, one an hour; every third still open, the rest resolved 90 minutes in.
+      try db.execute(
+        sql: """
+          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+          INSERT INTO incidents (id, title, service, status, priority, priority_source, opened_at, first_resolved_at,
+            resolved_at, root_cause, updated_at)
+          SELECT 'I' || i, 't', 's' || (i % 5), CASE WHEN i % 3 = 0 THEN 'new' ELSE 'resolved' END, 1 + i % 5, 'given',
+            i * 3600, CASE WHEN i % 3 = 0 THEN NULL ELSE i * 3600 + 5400 END,
+            CASE WHEN i % 3 = 0 THEN NULL ELSE i * 3600 + 5400 END, 'c' || (i % 7), i * 3600
+          FROM n
+          """)
+    }
+    let window = (Timestamp(seconds: Int64(since) * 3600), Timestamp(seconds: Int64(until) * 3600))
+    func ids(split: Int) throws -> [String] {
+      var found: [String] = []
+      try database.read { db in
+        try IncidentStore(db, policy: Policy()).forEachFacts(
+          since: window.0, resolvedSince: window.0, until: window.1, firstHumanAction: false, database: database,
+          splitOver: split
+        ) { found.append($0.id ?? "") }
+      }
+      return found.sorted()
+    }
+    let one = try ids(split: 1_000_000)
+    let two = try ids(split: 10)
+    #expect(one == two)
+    // Opened in the window, or first resolved in it, or open: by hand.
+    var expected: [String] = []
+    for i in 1...4000 {
+      let opened = i >= since && i < until
+      let resolvedAt: Int = i * 3600 + 5400
+      let resolved: Bool = i % 3 != 0 && resolvedAt >= since * 3600 && resolvedAt < until * 3600
+      if opened || resolved || i % 3 == 0 { expected.append("I\(i)") }
+    }
+    #expect(one == expected.sorted())
+  }
+}
