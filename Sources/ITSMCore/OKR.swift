@@ -79,6 +79,20 @@ public struct ReportPeriod: Equatable, Sendable, CustomStringConvertible {
     return ReportPeriod(year: Int(year), firstMonth: (q - 1) * 3 + 1, months: 3, name: "\(year)Q\(q)")
   }
 
+  /// The month that holds a time.
+  public static func month(of time: Timestamp) -> ReportPeriod {
+    let (year, month, _) = CivilDate.fromDays(
+      time.seconds >= 0 ? time.seconds / 86_400 : (time.seconds - 86_399) / 86_400)
+    return ReportPeriod(
+      year: Int(year), firstMonth: Int(month), months: 1, name: String(format: "%04d-%02d", Int(year), Int(month)))
+  }
+
+  /// The calendar year that holds a time.
+  public static func year(of time: Timestamp) -> ReportPeriod {
+    let (year, _, _) = CivilDate.fromDays(time.seconds >= 0 ? time.seconds / 86_400 : (time.seconds - 86_399) / 86_400)
+    return ReportPeriod(year: Int(year), firstMonth: 1, months: 12, name: String(year))
+  }
+
   /// The period of the same length just before this one.
   public var previous: ReportPeriod {
     let (year, month, _) = CivilDate.fromDays(start.seconds / 86_400)

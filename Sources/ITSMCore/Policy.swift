@@ -81,6 +81,8 @@ public struct Policy: Equatable, Sendable {
   public var keyResults = KeyResult.defaults
   /// Alert thresholds and the history window of `itsm-fmea`.
   public var fmea = FMEARules()
+  /// Inactivity, grace period, exemptions and downgrades of `itsm-license`.
+  public var licenses = LicenseRules()
 
   public init() {}
 
@@ -230,7 +232,7 @@ enum PolicySections {
   static func apply(_ root: PolicyNode, to policy: inout Policy) throws {
     let sections: Set<String> = [
       "version", "services", "priority_matrix", "incidents", "alerts", "costs", "escalation", "sla", "okr", "slo",
-      "fmea",
+      "fmea", "licenses",
     ]
     for (key, node) in try root.mapping(allowed: sections) {
       switch key {
@@ -246,6 +248,7 @@ enum PolicySections {
       case "okr": try okr(node, &policy.keyResults)
       case "slo": try slo(node, &policy.slo)
       case "fmea": try fmea(node, &policy.fmea)
+      case "licenses": try licenses(node, &policy.licenses)
       default: break
       }
     }
@@ -390,6 +393,49 @@ extension PolicySections {
             }
           default: break
           }
+        }
+      default: break
+      }
+    }
+  }
+}
+
+extension PolicySections {
+  /// `licenses: {inactive_days: 30, new_hire_days: 30, grace_period: 14d, notify: ...,
+  /// apps: {m365: {inactive_days: 45, downgrade: {E5: E3}}}, exempt: {accounts: [...], departments: [...]}}`
+  static func licenses(_ node: PolicyNode, _ rules: inout LicenseRules) throws {
+    func days(_ value: PolicyNode) throws -> Int {
+      let d = try value.number(in: 1...3650)
+      guard d == d.rounded() else { throw value.fail("expected a whole number of days") }
+      return Int(d)
+    }
+    for (key, value) in try node.mapping(allowed: [
+      "inactive_days", "new_hire_days", "grace_period", "notify", "apps", "exempt",
+    ]) {
+      switch key {
+      case "inactive_days": rules.inactiveDays = try days(value)
+      case "new_hire_days": rules.newHireDays = try days(value)
+      case "grace_period": rules.gracePeriod = try duration(value, positive: true)
+      case "notify":
+        switch EscalationTarget.parse(try value.string()) {
+        case .success(let target): rules.notify = target
+        case .failure(let error): throw value.fail(error.messages.joined())
+        }
+      case "apps":
+        for (app, entry) in try value.mapping() {
+          var appRules = LicenseRules.AppRules()
+          for (name, setting) in try entry.mapping(allowed: ["inactive_days", "downgrade"]) {
+            if name == "inactive_days" { appRules.inactiveDays = try days(setting) }
+            if name == "downgrade" {
+              for (from, to) in try setting.mapping() { appRules.downgrade[from] = try to.string() }
+            }
+          }
+          rules.apps[app] = appRules
+        }
+      case "exempt":
+        for (name, list) in try value.mapping(allowed: ["accounts", "departments"]) {
+          if name == "accounts" { rules.exemptAccounts = Set(try list.stringList()) }
+          if name == "departments" { rules.exemptDepartments = Set(try list.stringList()) }
         }
       default: break
       }

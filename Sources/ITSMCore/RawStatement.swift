@@ -37,6 +37,10 @@ struct RawStatement {
 
   mutating func bind(_ value: Int?) { bind(value.map { Int64($0) }) }
 
+  mutating func bind(_ value: Double?) {
+    check(value.map { sqlite3_bind_double(handle, index, $0) } ?? sqlite3_bind_null(handle, index))
+  }
+
   mutating func bind(_ value: String?) {
     guard var value else {
       check(sqlite3_bind_null(handle, index))
@@ -82,6 +86,10 @@ struct RawStatement {
 /// Reads the columns of the current row.
 struct ColumnReader {
   let handle: OpaquePointer
+
+  func double(_ i: Int32) -> Double? {
+    sqlite3_column_type(handle, i) == SQLITE_NULL ? nil : sqlite3_column_double(handle, i)
+  }
 
   func int(_ i: Int32) -> Int64? {
     sqlite3_column_type(handle, i) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, i)

@@ -38,6 +38,60 @@ public struct RecordStream {
     let producer = Thread { RecordStream.produce(reader, decode: decode, into: channel) }
     producer.stackSize = 8 << 20
     producer.start()
+    return try consume(channel, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: onIdle)
+  }
+
+  /// The same for CSV: the first record is the header, and `decode` gets each row's cells by
+  /// column name. Rows whose cell count differs from the header's are refused.
+  public func run<T: Sendable>(
+    csv reader: LineReader,
+    header check: @escaping @Sendable (CSVHeader) throws -> Void,
+    decode: @escaping @Sendable ([String: String]) throws -> T,
+    apply: (T, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws -> RecordCounts {
+    let channel = BatchChannel<StreamItem<T>>(capacity: 8)
+    let producer = Thread {
+      var header: CSVHeader?
+      var batch: [StreamItem<T>] = []
+      do {
+        try CSVParser.forEachRecord(reader) { line, fields, raw in
+          switch fields {
+          case .failure(let rejection): batch.append(.rejected(line, rejection.reason, raw))
+          case .success(let cells):
+            guard let known = header else {
+              let made = CSVHeader(cells)
+              try check(made)
+              header = made
+              return
+            }
+            do {
+              batch.append(.decoded(line, try decode(try known.record(cells))))
+            } catch let rejection as RecordRejection {
+              batch.append(.rejected(line, rejection.reason, raw))
+            }
+          }
+          if batch.count == 256 {
+            guard channel.send(batch) else { throw CancellationError() }
+            batch.removeAll(keepingCapacity: true)
+          }
+        }
+        if header == nil { throw ITSMError.badInputLines(["\(reader.sourceName): no header row"], more: 0) }
+        if !batch.isEmpty { _ = channel.send(batch) }
+        channel.finish(nil)
+      } catch {
+        channel.finish(error is CancellationError ? nil : error)
+      }
+    }
+    producer.stackSize = 8 << 20
+    producer.start()
+    return try consume(channel, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: {})
+  }
+
+  private func consume<T>(
+    _ channel: BatchChannel<StreamItem<T>>, source: String, apply: (T, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void, onIdle: () throws -> Void
+  ) throws -> RecordCounts {
     // Never wait for the reading thread here: after a failure it may be blocked reading a
     // pipe that stays open; cancelling it is enough, and the process ends with the command.
     defer { channel.cancel() }
@@ -61,7 +115,7 @@ public struct RecordStream {
           if skipInvalid {
             try input.withUnsafeBufferPointer { try onReject(line, reason, $0) }
           } else if messages.count < maximumReported {
-            messages.append("\(reader.sourceName):\(line): \(reason)")
+            messages.append("\(source):\(line): \(reason)")
           } else {
             unreported += 1
           }

@@ -167,6 +167,76 @@ public enum Schema {
           CREATE INDEX failure_modes_service ON failure_modes(service);
           """)
     }
+    migrator.registerMigration("v4-license") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE license_apps (
+            app TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            tier_rank INTEGER,
+            unit_cost REAL NOT NULL CHECK (unit_cost >= 0),
+            cost_period TEXT NOT NULL CHECK (cost_period IN ('month', 'year')),
+            seats INTEGER NOT NULL CHECK (seats >= 0),
+            billing TEXT NOT NULL,
+            vendor TEXT,
+            renewal_date INTEGER,
+            notice_days INTEGER,
+            extra TEXT,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (app, sku)
+          ) WITHOUT ROWID;
+          -- Keyed by the source's stable user id; the e-mail is only an attribute (it changes).
+          CREATE TABLE license_accounts (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            email TEXT,
+            name TEXT,
+            manager TEXT,
+            department TEXT,
+            hr_status TEXT NOT NULL CHECK (hr_status IN ('active', 'departed', 'unknown')),
+            departed_at INTEGER,
+            hired_at INTEGER,
+            exempt_reason TEXT,
+            extra TEXT,
+            updated_at INTEGER NOT NULL
+          );
+          CREATE TABLE license_assignments (
+            account_num INTEGER NOT NULL REFERENCES license_accounts(num),
+            app TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            since INTEGER,
+            PRIMARY KEY (account_num, app, sku)
+          ) WITHOUT ROWID;
+          -- Append-only observations: one per account, app and snapshot.
+          CREATE TABLE license_activity (
+            account_num INTEGER NOT NULL,
+            app TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            last_active_at INTEGER,
+            PRIMARY KEY (account_num, app, observed_at)
+          ) WITHOUT ROWID;
+          CREATE TABLE license_cases (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            account_num INTEGER NOT NULL REFERENCES license_accounts(num),
+            app TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('candidate', 'notified', 'kept', 'reclaimed', 'downgraded')),
+            opened_at INTEGER NOT NULL,
+            notified_at INTEGER,
+            grace_until INTEGER,
+            closed_at INTEGER,
+            kept_by TEXT,
+            monthly_cost REAL NOT NULL,
+            saved_monthly REAL,
+            downgraded_to TEXT
+          );
+          CREATE UNIQUE INDEX license_cases_open ON license_cases(account_num, app, sku)
+            WHERE state IN ('candidate', 'notified');
+          CREATE INDEX license_cases_state ON license_cases(state, closed_at);
+          """)
+    }
     return migrator
   }
 }

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Parses RFC 4180 CSV: fields separated by commas, a field in double quotes may hold commas,
+/// quotes (doubled) and line breaks. Rows come from a `LineReader`, so memory stays flat; a
+/// quoted field that spans lines joins them again (blank lines inside it too).
+public struct CSVParser {
+  /// Splits one record; nil while a quoted field is still open (the record goes on).
+  public static func fields(_ bytes: [UInt8]) -> [String]? {
+    var fields: [String] = []
+    var field: [UInt8] = []
+    var quoted = false
+    var index = 0
+    var atFieldStart = true
+    while index < bytes.count {
+      let byte = bytes[index]
+      if quoted {
+        if byte == UInt8(ascii: "\"") {
+          if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
+            field.append(byte)
+            index += 1
+          } else {
+            quoted = false
+          }
+        } else {
+          field.append(byte)
+        }
+      } else if byte == UInt8(ascii: ",") {
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+        atFieldStart = true
+        index += 1
+        continue
+      } else if byte == UInt8(ascii: "\"") && atFieldStart {
+        quoted = true
+      } else {
+        field.append(byte)
+      }
+      atFieldStart = false
+      index += 1
+    }
+    if quoted { return nil }
+    fields.append(String(decoding: field, as: UTF8.self))
+    return fields
+  }
+
+  /// Calls `body` with each record: the line it starts on, and its fields or why it is bad.
+  /// The first record is the header.
+  public static func forEachRecord(
+    _ reader: LineReader, _ body: (Int, Result<[String], RecordRejection>, [UInt8]) throws -> Void
+  ) throws {
+    var pending: [UInt8] = []
+    var startLine = 0
+    var lastLine = 0
+    try reader.forEachLine { number, line in
+      guard case .text(let text) = line else {
+        if !pending.isEmpty {
+          try body(startLine, .failure(RecordRejection("a quoted field is not closed")), pending)
+          pending = []
+        }
+        try body(number, .failure(RecordRejection("line is longer than the limit")), [])
+        lastLine = number
+        return
+      }
+      if pending.isEmpty {
+        startLine = number
+      } else {
+        // The reader skips blank lines and strips line ends: inside a quoted field, both were text.
+        pending.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: number - lastLine))
+      }
+      pending.append(contentsOf: text)
+      lastLine = number
+      if let fields = fields(pending) {
+        try body(startLine, .success(fields), pending)
+        pending.removeAll(keepingCapacity: true)
+      }
+    }
+    if !pending.isEmpty {
+      try body(
+        startLine, .failure(RecordRejection("a quoted field is not closed before the end of the input")), pending)
+    }
+  }
+}
+
+/// A CSV header: the column of each name, and rows turned into records by name.
+public struct CSVHeader: Sendable {
+  public let names: [String]
+  let index: [String: Int]
+
+  public init(_ names: [String]) {
+    self.names = names.map { $0.trimmingCharacters(in: .whitespaces) }
+    var index: [String: Int] = [:]
+    for (i, name) in self.names.enumerated() where index[name] == nil { index[name] = i }
+    self.index = index
+  }
+
+  /// The first of `candidates` that is a column; nil when none is.
+  public func column(_ candidates: [String]) -> Int? { candidates.lazy.compactMap { index[$0] }.first }
+
+  /// A row as a record of text values by column name; a row whose cell count differs from
+  /// the header's is refused.
+  public func record(_ fields: [String]) throws -> [String: String] {
+    guard fields.count == names.count else {
+      throw RecordRejection("the row has \(fields.count) cells, the header \(names.count)")
+    }
+    var record: [String: String] = [:]
+    for (name, value) in zip(names, fields) where record[name] == nil { record[name] = value }
+    return record
+  }
+}

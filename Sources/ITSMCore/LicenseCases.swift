@@ -1,0 +1,364 @@
+import Foundation
+import GRDB
+
+/// A reclamation case as printed (kind `license.case`).
+public struct LicenseCase: Sendable {
+  public var num: Int64
+  public var id: String
+  public var account: String
+  public var app: String
+  public var sku: String
+  public var reason: String
+  public var state: String
+  public var openedAt: Timestamp
+  public var notifiedAt: Timestamp?
+  public var graceUntil: Timestamp?
+  public var closedAt: Timestamp?
+  public var keptBy: String?
+  public var monthlyCost: Double
+  public var savedMonthly: Double?
+  public var downgradedTo: String?
+
+  public var isOpen: Bool { state == "candidate" || state == "notified" }
+
+  public var record: JSONObject {
+    var o = JSONObject([JSONField("kind", .string("license.case")), JSONField("id", .string(id))])
+    o.add("account", .string(account))
+    o.add("app", .string(app))
+    o.add("sku", .string(sku))
+    o.add("reason", .string(reason))
+    o.add("state", .string(state))
+    o.add("opened_at", .string(openedAt.rfc3339))
+    o.add("notified_at", notifiedAt.map { .string($0.rfc3339) })
+    o.add("grace_until", graceUntil.map { .string($0.rfc3339) })
+    o.add("closed_at", closedAt.map { .string($0.rfc3339) })
+    o.add("kept_by", keptBy.map { .string($0) })
+    o.add("monthly_cost", .double(LicenseCase.cents(monthlyCost)))
+    o.add("saved_monthly", savedMonthly.map { .double(LicenseCase.cents($0)) })
+    o.add("downgraded_to", downgradedTo.map { .string($0) })
+    return o
+  }
+
+  static func cents(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+
+  static let columns = """
+    c.num, c.id, a.id, c.app, c.sku, c.reason, c.state, c.opened_at, c.notified_at, c.grace_until, c.closed_at,
+    c.kept_by, c.monthly_cost, c.saved_monthly, c.downgraded_to
+    """
+
+  init(_ row: Row) {
+    num = row[0]
+    id = row[1]
+    account = row[2]
+    app = row[3]
+    sku = row[4]
+    reason = row[5]
+    state = row[6]
+    openedAt = Timestamp(seconds: row[7])
+    notifiedAt = (row[8] as Int64?).map(Timestamp.init(seconds:))
+    graceUntil = (row[9] as Int64?).map(Timestamp.init(seconds:))
+    closedAt = (row[10] as Int64?).map(Timestamp.init(seconds:))
+    keptBy = row[11]
+    monthlyCost = row[12]
+    savedMonthly = row[13]
+    downgradedTo = row[14]
+  }
+}
+
+/// What `reclaim` did to one case (kind `license.action`).
+public struct LicenseAction: Sendable {
+  public var record: JSONObject
+}
+
+extension LicenseStore {
+  /// The monthly price of every SKU.
+  func prices() throws -> [String: Double] {
+    var prices: [String: Double] = [:]
+    for row in try Row.fetchAll(db, sql: "SELECT app, sku, unit_cost, cost_period FROM license_apps") {
+      let cost: Double = row[2]
+      prices["\(row[0] as String)\u{1F}\(row[1] as String)"] = (row[3] as String) == "year" ? cost / 12 : cost
+    }
+    return prices
+  }
+
+  private func nextCaseID() throws -> String {
+    var n = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
+    n += 1
+    try db.execute(
+      sql: "INSERT INTO counters (name, value) VALUES ('license_case', ?) ON CONFLICT(name) DO UPDATE SET value = ?",
+      arguments: [n, n])
+    return "LC-\(n)"
+  }
+
+  /// Opens a case per assignment the policy flags: departed accounts; accounts never active
+  /// in an app whose exports list them, or inactive past the app's window; the lower SKU of
+  /// two of one app. New hires in their first days, exempt accounts and departments, and
+  /// assignments kept by hand in the last 90 days are never flagged; an assignment with an
+  /// open case gets no second one. Returns the cases it opened.
+  public func flag(rules: LicenseRules, inactiveDays override: Int?) throws -> [LicenseCase] {
+    let prices = try prices()
+    let ranks = try Dictionary(
+      Row.fetchAll(db, sql: "SELECT app || char(31) || sku, tier_rank FROM license_apps").map {
+        ($0[0] as String, ($0[1] as Int?) ?? 0)
+      }, uniquingKeysWith: { a, _ in a })
+    let sql = """
+      SELECT a.num, a.id, a.hr_status, a.hired_at, a.department, a.exempt_reason, s.app, s.sku, s.since,
+        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+        EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+        EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
+          AND (c.state IN ('candidate', 'notified') OR (c.kept_by = 'manual' AND c.closed_at >= ?)))
+      FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
+      ORDER BY s.account_num, s.app
+      """
+    struct Flag {
+      var num: Int64
+      var id: String
+      var app: String
+      var sku: String
+      var reason: String
+    }
+    var flags: [Flag] = []
+    // Per account and app, the SKUs held, for duplicates.
+    var held: [(sku: String, covered: Bool)] = []
+    var heldKey: (Int64, String)?
+    var heldID = ""
+    func closeHeld() {
+      guard let (num, app) = heldKey, held.count > 1 else { return }
+      let top = held.map { ranks["\(app)\u{1F}\($0.sku)"] ?? 0 }.max() ?? 0
+      for entry in held where !entry.covered && (ranks["\(app)\u{1F}\(entry.sku)"] ?? 0) < top {
+        flags.append(Flag(num: num, id: heldID, app: app, sku: entry.sku, reason: "duplicate"))
+      }
+    }
+    var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(now.seconds - 90 * 86_400)
+    try statement.forEachRow { c in
+      let num = c.int(0)!
+      let id = c.string(1)!
+      let app = c.string(6)!
+      let sku = c.string(7)!
+      if heldKey.map({ $0.0 != num || $0.1 != app }) ?? true {
+        closeHeld()
+        held = []
+        heldKey = (num, app)
+        heldID = id
+      }
+      let blocked = (c.int(11) ?? 0) != 0
+      let exempt =
+        c.string(5) != nil || rules.exemptAccounts.contains(id)
+        || c.string(4).map(rules.exemptDepartments.contains) == true
+      let hiredAt = c.time(3)
+      let newHire = hiredAt.map { now.seconds - $0.seconds < Int64(rules.newHireDays) * 86_400 } ?? false
+      var reason: String?
+      if !exempt && !blocked {
+        let days = Int64(override ?? rules.inactiveDays(for: app))
+        let threshold = now.seconds - days * 86_400
+        let observed = (c.int(10) ?? 0) != 0
+        if c.string(2) == "departed" {
+          reason = "departed"
+        } else if newHire {
+          reason = nil
+        } else if let last = c.int(9) {
+          if last < threshold { reason = "inactive" }
+        } else if observed && (c.int(8) ?? Int64.min) < threshold {
+          reason = "never_used"
+        }
+      }
+      if let reason { flags.append(Flag(num: num, id: id, app: app, sku: sku, reason: reason)) }
+      held.append((sku, reason != nil || exempt || blocked || newHire))
+    }
+    closeHeld()
+    var opened: [LicenseCase] = []
+    for flag in flags {
+      let caseID = try nextCaseID()
+      let cost = prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0
+      try db.execute(
+        sql: """
+          INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
+          VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
+          """, arguments: [caseID, flag.num, flag.app, flag.sku, flag.reason, now.seconds, cost])
+      let num = db.lastInsertedRowID
+      let found = try self.case(num: num)
+      try EventLog.append(
+        [
+          EventDraft(
+            type: "opened", at: now, data: JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" })
+          )
+        ],
+        entity: "license.case", id: caseID, num: num, context: context, in: db)
+      opened.append(found)
+    }
+    return opened
+  }
+
+  func `case`(num: Int64) throws -> LicenseCase {
+    LicenseCase(
+      try Row.fetchOne(
+        db,
+        sql:
+          "SELECT \(LicenseCase.columns) FROM license_cases c JOIN license_accounts a ON a.num = c.account_num WHERE c.num = ?",
+        arguments: [num])!)
+  }
+
+  /// The case with this id; an unknown one fails (exit 1).
+  public func requireCase(_ id: String) throws -> LicenseCase {
+    guard
+      let row = try Row.fetchOne(
+        db,
+        sql:
+          "SELECT \(LicenseCase.columns) FROM license_cases c JOIN license_accounts a ON a.num = c.account_num WHERE c.id = ?",
+        arguments: [id])
+    else { throw ITSMError.operationFailed("no license case with id '\(id)'") }
+    return LicenseCase(row)
+  }
+
+  /// Every case, optionally in one state, oldest first.
+  public func cases(state: String?) throws -> [LicenseCase] {
+    var sql = "SELECT \(LicenseCase.columns) FROM license_cases c JOIN license_accounts a ON a.num = c.account_num"
+    var arguments: StatementArguments = []
+    if let state {
+      sql += " WHERE c.state = ?"
+      arguments = [state]
+    }
+    return try Row.fetchAll(db, sql: sql + " ORDER BY c.num", arguments: arguments).map(LicenseCase.init)
+  }
+
+  /// Moves a case to a new state with an event; returns it as it is now.
+  @discardableResult
+  func transition(
+    _ c: LicenseCase, to state: String, set: [String: DatabaseValueConvertible?], data: JSONObject = JSONObject()
+  ) throws -> LicenseCase {
+    var assignments = ["state = ?"]
+    var values: [DatabaseValueConvertible?] = [state]
+    for (column, value) in set.sorted(by: { $0.key < $1.key }) {
+      assignments.append("\(column) = ?")
+      values.append(value)
+    }
+    values.append(c.num)
+    try db.execute(
+      sql: "UPDATE license_cases SET \(assignments.joined(separator: ", ")) WHERE num = ?",
+      arguments: StatementArguments(values))
+    var event = JSONObject([JSONField("before", .string(c.state)), JSONField("after", .string(state))])
+    event.fields.append(contentsOf: data.fields)
+    try EventLog.append(
+      [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,
+      in: db)
+    return try self.case(num: c.num)
+  }
+
+  /// Closes an open case as kept: by hand (`manual`, not flagged again for 90 days), for an
+  /// exemption, or because the account became active again.
+  @discardableResult
+  public func keep(_ c: LicenseCase, by: String, reason: String) throws -> LicenseCase {
+    guard c.isOpen else { throw ITSMError.operationFailed("\(c.id) is \(c.state); only open cases can be kept") }
+    return try transition(
+      c, to: "kept", set: ["closed_at": now.seconds, "kept_by": by],
+      data: JSONObject([JSONField("kept_by", .string(by)), JSONField("reason", .string(reason))]))
+  }
+
+  /// Exempts an account from flagging, and keeps its open cases.
+  public func exempt(account id: String, reason: String) throws -> [LicenseCase] {
+    guard let num = try accountNum(id) else { throw ITSMError.operationFailed("no license account with id '\(id)'") }
+    try db.execute(
+      sql: "UPDATE license_accounts SET exempt_reason = ?, updated_at = ? WHERE num = ?",
+      arguments: [reason, now.seconds, num])
+    try EventLog.append(
+      [EventDraft(type: "exempted", at: now, data: JSONObject([JSONField("reason", .string(reason))]))],
+      entity: "license.account", id: id, num: num, context: context, in: db)
+    return try cases(state: nil).filter { $0.account == id && $0.isOpen }.map {
+      try keep($0, by: "exempt", reason: reason)
+    }
+  }
+
+  /// One nightly step for every open case, each done once: a departed account's seat is
+  /// reclaimed at once; an exempt account or one active again since the case opened is kept;
+  /// a candidate's manager is notified (one notification, through the outbox) and the grace
+  /// period starts; a notified case past its grace period is reclaimed, or downgraded when the
+  /// policy names a lower SKU. Returns what it did, as `license.action` records.
+  public func reclaim(rules: LicenseRules) throws -> (actions: [JSONObject], queued: Int) {
+    let prices = try prices()
+    var actions: [JSONObject] = []
+    var queued = 0
+    let sql = """
+      SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
+        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
+        m.email, a.email
+      FROM license_cases c JOIN license_accounts a ON a.num = c.account_num
+      LEFT JOIN license_accounts m ON m.id = a.manager
+      WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
+      """
+    let rows = try Row.fetchAll(db, sql: sql)
+    for row in rows {
+      let c = LicenseCase(row)
+      let exempt =
+        (row[15] as String?) != nil || rules.exemptAccounts.contains(c.account)
+        || (row[16] as String?).map(rules.exemptDepartments.contains) == true
+      let lastActive = (row[18] as Int64?).map(Timestamp.init(seconds:))
+      var done: LicenseCase?
+      var action = ""
+      if exempt {
+        done = try keep(c, by: "exempt", reason: "account exempt")
+        action = "kept"
+      } else if c.reason != "departed", c.reason != "duplicate", let lastActive, lastActive > c.openedAt {
+        done = try keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)")
+        action = "kept"
+      } else if c.reason == "departed" || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true)) {
+        if c.reason != "departed", let lower = rules.apps[c.app]?.downgrade[c.sku] {
+          let saved = max(0, c.monthlyCost - (prices["\(c.app)\u{1F}\(lower)"] ?? 0))
+          try db.execute(
+            sql:
+              "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
+            arguments: [c.num, c.app, c.sku])
+          try db.execute(
+            sql: """
+              INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
+              SELECT account_num, ?, ?, ? FROM license_cases WHERE num = ?
+              """, arguments: [c.app, lower, now.seconds, c.num])
+          done = try transition(
+            c, to: "downgraded", set: ["closed_at": now.seconds, "saved_monthly": saved, "downgraded_to": lower])
+          action = "downgraded"
+        } else {
+          try db.execute(
+            sql:
+              "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
+            arguments: [c.num, c.app, c.sku])
+          done = try transition(c, to: "reclaimed", set: ["closed_at": now.seconds, "saved_monthly": c.monthlyCost])
+          action = "reclaimed"
+        }
+      } else if c.state == "candidate" {
+        let graceUntil = Timestamp(seconds: now.seconds + rules.gracePeriod.seconds)
+        let manager = row[17] as String?
+        let target =
+          ((row[19] as String?) ?? manager).map { EscalationTarget(.person, $0) } ?? rules.notify
+        let notification = NotificationDraft(
+          key: "license|\(c.id)|notify", source: "license", entity: "license.case", entityID: c.id, entityNum: c.num,
+          priority: nil, target: target, reason: "license_\(c.reason)", level: nil,
+          message:
+            "\(c.app) \(c.sku) of \((row[20] as String?) ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
+          createdAt: now)
+        queued += try Outbox(db).enqueue([notification], now: now).count
+        done = try transition(
+          c, to: "notified", set: ["notified_at": now.seconds, "grace_until": graceUntil.seconds],
+          data: JSONObject([
+            JSONField("notification", .string(notification.id)), JSONField("to", .string(target.description)),
+          ]))
+        action = "notified"
+      }
+      guard let done else { continue }
+      var record = JSONObject([JSONField("kind", .string("license.action")), JSONField("action", .string(action))])
+      record.fields.append(
+        contentsOf: done.record.fields.filter { $0.key != "kind" }.map {
+          $0.key == "id" ? JSONField("case", $0.value) : $0
+        })
+      record.add("at", .string(now.rfc3339))
+      actions.append(record)
+    }
+    return (actions, queued)
+  }
+}
+
+extension LicenseStore {
+  /// How many cases are open (candidate or notified).
+  public func openCases() throws -> Int {
+    try Int.fetchOne(db, sql: "SELECT count(*) FROM license_cases WHERE state IN ('candidate', 'notified')") ?? 0
+  }
+}

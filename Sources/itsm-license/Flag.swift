@@ -1,0 +1,43 @@
+import ArgumentParser
+import ITSMCommandSupport
+import ITSMCore
+
+extension ITSMLicense {
+  struct FlagCases: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "flag",
+      abstract: "Open reclamation cases for departed, never-used, inactive and duplicate seats (cron).",
+      discussion: """
+        One case per assignment (kind license.case, state candidate): departed (the directory says so), never_used (the app's exports list the account but it was never active, and the seat is older than the window), inactive (no activity within the app's window: licenses.apps.APP.inactive_days, else licenses.inactive_days, default 30), duplicate (the lower tier of two SKUs of one app). Never flagged: new hires in their first licenses.new_hire_days (30), exempt accounts (itsm-license exempt, licenses.exempt.accounts) and departments (licenses.exempt.departments), and seats kept by hand in the last 90 days. A seat with an open case gets no second one: a second run opens nothing.
+
+        Prints the cases it opened. Exit status: 3 with --check when any case is open.
+
+        Example:
+          itsm-license flag --format table
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var dryRun: DryRunOption
+    @Option(help: "Inactive after this many days, for every app (else the policy's).") var inactiveDays: Int?
+    @Flag(help: "Exit 3 when any case is open.") var check = false
+
+    func validate() throws {
+      if let inactiveDays, inactiveDays < 1 { throw ValidationError("'--inactive-days' must be 1 or more") }
+    }
+
+    func run() throws {
+      try CommandRunner.run(tool: ITSMLicense.toolName) {
+        let session = try CommandSession(global, tool: ITSMLicense.toolName, views: Views.all)
+        let (opened, open) = try withLicenses(session, source: "flag", dryRun: dryRun.dryRun) { store in
+          let opened = try store.flag(rules: session.policy.licenses, inactiveDays: inactiveDays)
+          return (opened, try store.openCases())
+        }
+        for c in opened { try session.printer.print(c.record) }
+        session.messages.info(
+          "\(opened.count) cases opened, \(open) open in all\(dryRun.dryRun ? " (dry run: nothing was changed)" : "")")
+        try session.printer.finish()
+        if check && open > 0 { throw ExitCode(3) }
+      }
+    }
+  }
+}
