@@ -302,7 +302,8 @@ extension LicenseStore {
         done = try keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)")
         action = "kept"
       } else if c.reason == "departed" || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true)) {
-        if c.reason != "departed", let lower = rules.apps[c.app]?.downgrade[c.sku] {
+        // An idle seat may move to a cheaper SKU; a departed account's or a duplicate goes.
+        if c.reason == "inactive" || c.reason == "never_used", let lower = rules.apps[c.app]?.downgrade[c.sku] {
           let saved = max(0, c.monthlyCost - (prices["\(c.app)\u{1F}\(lower)"] ?? 0))
           try db.execute(
             sql:

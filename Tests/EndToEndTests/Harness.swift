@@ -106,6 +106,10 @@ final class Sandbox {
     try run("itsm-fmea", arguments, stdin: stdin, env: env)
   }
 
+  func license(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult {
+    try run("itsm-license", arguments, stdin: stdin, env: env)
+  }
+
   /// Runs a shell pipeline with the binaries on PATH.
   func shell(_ script: String) throws -> RunResult {
     var env = environment
@@ -124,7 +128,8 @@ final class Sandbox {
         import sqlite3, sys
         c = sqlite3.connect(sys.argv[1])
         for t in ('incidents', 'events', 'counters', 'policy_versions', 'escalation_state', 'notifications',
-                  'failure_modes'):
+                  'failure_modes', 'license_apps', 'license_accounts', 'license_assignments', 'license_activity',
+                  'license_cases'):
             try:
                 for r in c.execute('SELECT * FROM ' + t + ' ORDER BY 1'):
                     print(t, repr(r))
