@@ -80,3 +80,89 @@ extension DemoData {
     return lines.joined(separator: "\n") + "\n"
   }
 }
+
+/// Deterministic license data for the demo and benchmarks: apps, a directory of accounts,
+/// assignments and weekly activity snapshots.
+public struct DemoLicenses {
+  public var accounts: Int
+  public var snapshots: Int
+  public var seed: UInt64
+  public var end: Timestamp
+
+  public init(accounts: Int, snapshots: Int, seed: UInt64, end: Timestamp) {
+    self.accounts = accounts
+    self.snapshots = snapshots
+    self.seed = seed
+    self.end = end
+  }
+
+  static let departments = ["sales", "support", "engineering", "finance", "marketing", "operations", "legal", "hr"]
+
+  public func apps(_ body: (JSONObject) throws -> Void) rethrows {
+    let renewal = String(Timestamp(seconds: end.seconds + 75 * 86_400).rfc3339.prefix(10))
+    let rows: [(String, String, Int, Double, String, Int)] = [
+      ("m365", "E5", 3, 57, "month", accounts / 10 + 5), ("m365", "E3", 2, 36, "month", accounts * 9 / 10),
+      ("m365", "F3", 1, 8, "month", accounts / 20 + 5), ("slack", "pro", 1, 96, "year", accounts * 7 / 10),
+      ("jira", "standard", 1, 8.6, "month", accounts / 2),
+    ]
+    for (app, sku, rank, cost, period, seats) in rows {
+      var o = JSONObject([JSONField("kind", .string("license.app"))])
+      o.add("app", .string(app))
+      o.add("sku", .string(sku))
+      o.add("tier_rank", .int(Int64(rank)))
+      o.add("unit_cost", .double(cost))
+      o.add("cost_period", .string(period))
+      o.add("seats", .int(Int64(seats)))
+      o.add("billing", .string("seat"))
+      o.add("renewal_date", .string(renewal))
+      o.add("notice_days", .int(30))
+      try body(o)
+    }
+  }
+
+  /// Accounts, then their assignments, then their activity, each through its own callback.
+  public func generate(
+    accounts onAccount: (JSONObject) throws -> Void, assignments onAssignment: (JSONObject) throws -> Void,
+    activity onActivity: (String, String, Timestamp?, Timestamp) throws -> Void
+  ) rethrows {
+    var r = SeededRandom(seed: seed)
+    let day: Int64 = 86_400
+    for n in 1...max(accounts, 1) {
+      let id = "u:\(n)"
+      let departed = r.chance(0.03)
+      let newHire = !departed && r.chance(0.02)
+      let hired = newHire ? end.seconds - Int64(r.next() % 25) * day : end.seconds - Int64(60 + r.next() % 2000) * day
+      var a = JSONObject([JSONField("kind", .string("license.account")), JSONField("id", .string(id))])
+      a.add("email", .string("user\(n)@example.com"))
+      a.add("name", .string("User \(n)"))
+      if n > 10 { a.add("manager", .string("u:\(1 + Int(r.next() % UInt64(min(n - 1, 200))))")) }
+      a.add("department", .string(r.pick(DemoLicenses.departments)))
+      a.add("hr_status", .string(departed ? "departed" : "active"))
+      if departed {
+        a.add("departed_at", .string(Timestamp(seconds: end.seconds - Int64(r.next() % 40) * day).rfc3339))
+      }
+      a.add("hired_at", .string(Timestamp(seconds: hired).rfc3339))
+      try onAccount(a)
+      var held: [(String, String)] = [("m365", r.chance(0.1) ? "E5" : "E3")]
+      if r.chance(0.02) { held.append(("m365", "F3")) }
+      if r.chance(0.6) { held.append(("slack", "pro")) }
+      if r.chance(0.4) { held.append(("jira", "standard")) }
+      for (app, sku) in held {
+        var s = JSONObject([JSONField("kind", .string("license.assignment"))])
+        s.add("account", .string(id))
+        s.add("app", .string(app))
+        s.add("sku", .string(sku))
+        s.add("since", .string(Timestamp(seconds: hired).rfc3339))
+        try onAssignment(s)
+      }
+      // Most people use m365 every week; some drifted away long ago, a few never started.
+      let idleDays: Int64 = r.chance(0.15) ? 35 + Int64(r.next() % 200) : Int64(r.next() % 6)
+      let never = r.chance(0.02)
+      for k in 0..<snapshots {
+        let observed = Timestamp(seconds: end.seconds - Int64(snapshots - 1 - k) * 7 * day)
+        let last = never ? nil : Timestamp(seconds: min(observed.seconds, end.seconds - idleDays * day))
+        try onActivity(id, "m365", last, observed)
+      }
+    }
+  }
+}

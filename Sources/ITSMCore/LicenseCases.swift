@@ -21,6 +21,26 @@ public struct LicenseCase: Sendable {
 
   public var isOpen: Bool { state == "candidate" || state == "notified" }
 
+  init(
+    num: Int64, id: String, account: String, app: String, sku: String, reason: String, state: String,
+    openedAt: Timestamp, monthlyCost: Double
+  ) {
+    self.num = num
+    self.id = id
+    self.account = account
+    self.app = app
+    self.sku = sku
+    self.reason = reason
+    self.state = state
+    self.openedAt = openedAt
+    self.monthlyCost = monthlyCost
+  }
+
+  init(copying other: LicenseCase, num: Int64) {
+    self = other
+    self.num = num
+  }
+
   public var record: JSONObject {
     var o = JSONObject([JSONField("kind", .string("license.case")), JSONField("id", .string(id))])
     o.add("account", .string(account))
@@ -46,6 +66,9 @@ public struct LicenseCase: Sendable {
     c.kept_by, c.monthly_cost, c.saved_monthly, c.downgraded_to
     """
 
+}
+
+extension LicenseCase {
   init(_ row: Row) {
     num = row[0]
     id = row[1]
@@ -79,15 +102,6 @@ extension LicenseStore {
       prices["\(row[0] as String)\u{1F}\(row[1] as String)"] = (row[3] as String) == "year" ? cost / 12 : cost
     }
     return prices
-  }
-
-  private func nextCaseID() throws -> String {
-    var n = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
-    n += 1
-    try db.execute(
-      sql: "INSERT INTO counters (name, value) VALUES ('license_case', ?) ON CONFLICT(name) DO UPDATE SET value = ?",
-      arguments: [n, n])
-    return "LC-\(n)"
   }
 
   /// Opens a case per assignment the policy flags: departed accounts; accounts never active
@@ -168,24 +182,31 @@ extension LicenseStore {
     }
     closeHeld()
     var opened: [LicenseCase] = []
+    var counter = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
     for flag in flags {
-      let caseID = try nextCaseID()
-      let cost = prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0
-      try db.execute(
-        sql: """
-          INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
-          VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
-          """, arguments: [caseID, flag.num, flag.app, flag.sku, flag.reason, now.seconds, cost])
+      counter += 1
+      let found = LicenseCase(
+        num: 0, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
+        state: "candidate", openedAt: now, monthlyCost: prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0)
+      try exec(
+        """
+        INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
+        VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
+        """, [found.id, flag.num, flag.app, flag.sku, flag.reason, now.seconds, found.monthlyCost])
       let num = db.lastInsertedRowID
-      let found = try self.case(num: num)
       try EventLog.append(
         [
           EventDraft(
             type: "opened", at: now, data: JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" })
           )
         ],
-        entity: "license.case", id: caseID, num: num, context: context, in: db)
-      opened.append(found)
+        entity: "license.case", id: found.id, num: num, context: context, in: db)
+      opened.append(LicenseCase(copying: found, num: num))
+    }
+    if !flags.isEmpty {
+      try exec(
+        "INSERT INTO counters (name, value) VALUES ('license_case', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        [counter])
     }
     return opened
   }
@@ -225,24 +246,27 @@ extension LicenseStore {
   /// Moves a case to a new state with an event; returns it as it is now.
   @discardableResult
   func transition(
-    _ c: LicenseCase, to state: String, set: [String: DatabaseValueConvertible?], data: JSONObject = JSONObject()
+    _ c: LicenseCase, to state: String, data: JSONObject = JSONObject(),
+    _ change: (inout LicenseCase) -> Void = { _ in }
   ) throws -> LicenseCase {
-    var assignments = ["state = ?"]
-    var values: [DatabaseValueConvertible?] = [state]
-    for (column, value) in set.sorted(by: { $0.key < $1.key }) {
-      assignments.append("\(column) = ?")
-      values.append(value)
-    }
-    values.append(c.num)
-    try db.execute(
-      sql: "UPDATE license_cases SET \(assignments.joined(separator: ", ")) WHERE num = ?",
-      arguments: StatementArguments(values))
+    var next = c
+    next.state = state
+    change(&next)
+    try exec(
+      """
+      UPDATE license_cases SET state = ?, notified_at = ?, grace_until = ?, closed_at = ?, kept_by = ?,
+        saved_monthly = ?, downgraded_to = ? WHERE num = ?
+      """,
+      [
+        next.state, next.notifiedAt?.seconds, next.graceUntil?.seconds, next.closedAt?.seconds, next.keptBy,
+        next.savedMonthly, next.downgradedTo, next.num,
+      ])
     var event = JSONObject([JSONField("before", .string(c.state)), JSONField("after", .string(state))])
     event.fields.append(contentsOf: data.fields)
     try EventLog.append(
       [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,
       in: db)
-    return try self.case(num: c.num)
+    return next
   }
 
   /// Closes an open case as kept: by hand (`manual`, not flagged again for 90 days), for an
@@ -251,16 +275,17 @@ extension LicenseStore {
   public func keep(_ c: LicenseCase, by: String, reason: String) throws -> LicenseCase {
     guard c.isOpen else { throw ITSMError.operationFailed("\(c.id) is \(c.state); only open cases can be kept") }
     return try transition(
-      c, to: "kept", set: ["closed_at": now.seconds, "kept_by": by],
-      data: JSONObject([JSONField("kept_by", .string(by)), JSONField("reason", .string(reason))]))
+      c, to: "kept", data: JSONObject([JSONField("kept_by", .string(by)), JSONField("reason", .string(reason))])
+    ) {
+      $0.closedAt = now
+      $0.keptBy = by
+    }
   }
 
   /// Exempts an account from flagging, and keeps its open cases.
   public func exempt(account id: String, reason: String) throws -> [LicenseCase] {
     guard let num = try accountNum(id) else { throw ITSMError.operationFailed("no license account with id '\(id)'") }
-    try db.execute(
-      sql: "UPDATE license_accounts SET exempt_reason = ?, updated_at = ? WHERE num = ?",
-      arguments: [reason, now.seconds, num])
+    try exec("UPDATE license_accounts SET exempt_reason = ?, updated_at = ? WHERE num = ?", [reason, now.seconds, num])
     try EventLog.append(
       [EventDraft(type: "exempted", at: now, data: JSONObject([JSONField("reason", .string(reason))]))],
       entity: "license.account", id: id, num: num, context: context, in: db)
@@ -305,24 +330,28 @@ extension LicenseStore {
         // An idle seat may move to a cheaper SKU; a departed account's or a duplicate goes.
         if c.reason == "inactive" || c.reason == "never_used", let lower = rules.apps[c.app]?.downgrade[c.sku] {
           let saved = max(0, c.monthlyCost - (prices["\(c.app)\u{1F}\(lower)"] ?? 0))
-          try db.execute(
-            sql:
-              "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
-            arguments: [c.num, c.app, c.sku])
-          try db.execute(
-            sql: """
-              INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
-              SELECT account_num, ?, ?, ? FROM license_cases WHERE num = ?
-              """, arguments: [c.app, lower, now.seconds, c.num])
-          done = try transition(
-            c, to: "downgraded", set: ["closed_at": now.seconds, "saved_monthly": saved, "downgraded_to": lower])
+          try exec(
+            "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
+            [c.num, c.app, c.sku])
+          try exec(
+            """
+            INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
+            SELECT account_num, ?, ?, ? FROM license_cases WHERE num = ?
+            """, [c.app, lower, now.seconds, c.num])
+          done = try transition(c, to: "downgraded") {
+            $0.closedAt = now
+            $0.savedMonthly = saved
+            $0.downgradedTo = lower
+          }
           action = "downgraded"
         } else {
-          try db.execute(
-            sql:
-              "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
-            arguments: [c.num, c.app, c.sku])
-          done = try transition(c, to: "reclaimed", set: ["closed_at": now.seconds, "saved_monthly": c.monthlyCost])
+          try exec(
+            "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
+            [c.num, c.app, c.sku])
+          done = try transition(c, to: "reclaimed") {
+            $0.closedAt = now
+            $0.savedMonthly = c.monthlyCost
+          }
           action = "reclaimed"
         }
       } else if c.state == "candidate" {
@@ -337,11 +366,13 @@ extension LicenseStore {
             "\(c.app) \(c.sku) of \((row[20] as String?) ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
           createdAt: now)
         queued += try Outbox(db).enqueue([notification], now: now).count
-        done = try transition(
-          c, to: "notified", set: ["notified_at": now.seconds, "grace_until": graceUntil.seconds],
-          data: JSONObject([
-            JSONField("notification", .string(notification.id)), JSONField("to", .string(target.description)),
-          ]))
+        let data = JSONObject([
+          JSONField("notification", .string(notification.id)), JSONField("to", .string(target.description)),
+        ])
+        done = try transition(c, to: "notified", data: data) {
+          $0.notifiedAt = now
+          $0.graceUntil = graceUntil
+        }
         action = "notified"
       }
       guard let done else { continue }

@@ -28,6 +28,9 @@ public struct LicenseReports {
     var noticeDays: Int?
     var assigned = 0
     var active = 0
+    /// Assigned seats whose app's exports never listed the account: neither active nor idle.
+    var unobserved = 0
+    var idle: Int { max(0, assigned - active - unobserved) }
   }
 
   func skuUse() throws -> [SKUUse] {
@@ -47,7 +50,8 @@ public struct LicenseReports {
     }
     let sql = """
       SELECT s.app, s.sku,
-        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app)
+        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+        EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app)
       FROM license_assignments s
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
@@ -61,6 +65,7 @@ public struct LicenseReports {
       uses[key]!.assigned += 1
       let threshold = now.seconds - Int64(rules.inactiveDays(for: app)) * 86_400
       if let last = c.int(2), last >= threshold { uses[key]!.active += 1 }
+      if c.int(3) == 0 { uses[key]!.unobserved += 1 }
     }
     return order.map { uses[$0]! }
   }
@@ -74,6 +79,8 @@ public struct LicenseReports {
       var purchased = 0
       var assigned = 0
       var active = 0
+      var idle = 0
+      var unobserved = 0
       var idleCost = 0.0
       var unassignedCost = 0.0
     }
@@ -86,7 +93,9 @@ public struct LicenseReports {
       groups[groups.count - 1].purchased += use.purchased
       groups[groups.count - 1].assigned += use.assigned
       groups[groups.count - 1].active += use.active
-      groups[groups.count - 1].idleCost += Double(max(0, use.assigned - use.active)) * use.monthly
+      groups[groups.count - 1].idle += use.idle
+      groups[groups.count - 1].unobserved += use.unobserved
+      groups[groups.count - 1].idleCost += Double(use.idle) * use.monthly
       groups[groups.count - 1].unassignedCost += Double(max(0, use.purchased - use.assigned)) * use.monthly
     }
     return groups.map { g in
@@ -95,7 +104,8 @@ public struct LicenseReports {
       o.add("purchased", .int(Int64(g.purchased)))
       o.add("assigned", .int(Int64(g.assigned)))
       o.add("active", .int(Int64(g.active)))
-      o.add("idle", .int(Int64(max(0, g.assigned - g.active))))
+      o.add("idle", .int(Int64(g.idle)))
+      o.add("unobserved", .int(Int64(g.unobserved)))
       o.add("unassigned", .int(Int64(max(0, g.purchased - g.assigned))))
       o.add(
         "utilization",
@@ -112,10 +122,11 @@ public struct LicenseReports {
       Row.fetchAll(db, sql: "SELECT app || char(31) || sku, unit_cost, cost_period FROM license_apps").map {
         ($0[0] as String, ($0[2] as String) == "year" ? ($0[1] as Double) / 12 : ($0[1] as Double))
       }, uniquingKeysWith: { a, _ in a })
-    var groups: [String: (assigned: Int, active: Int, idle: Double)] = [:]
+    var groups: [String: (assigned: Int, active: Int, idle: Int, cost: Double)] = [:]
     let sql = """
       SELECT coalesce(a.department, ''), s.app, s.sku,
-        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app)
+        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+        EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app)
       FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
@@ -124,9 +135,14 @@ public struct LicenseReports {
       let app = c.string(1)!
       let threshold = now.seconds - Int64(rules.inactiveDays(for: app)) * 86_400
       let active = c.int(3).map { $0 >= threshold } ?? false
-      var g = groups[department, default: (0, 0, 0)]
+      var g = groups[department, default: (0, 0, 0, 0)]
       g.assigned += 1
-      if active { g.active += 1 } else { g.idle += prices["\(app)\u{1F}\(c.string(2)!)"] ?? 0 }
+      if active {
+        g.active += 1
+      } else if c.int(4) != 0 {
+        g.idle += 1
+        g.cost += prices["\(app)\u{1F}\(c.string(2)!)"] ?? 0
+      }
       groups[department] = g
     }
     return groups.keys.sorted { ($0.isEmpty ? "\u{10FFFF}" : $0) < ($1.isEmpty ? "\u{10FFFF}" : $1) }.map { d in
@@ -135,8 +151,9 @@ public struct LicenseReports {
       o.add("department", d.isEmpty ? .null : .string(d))
       o.add("assigned", .int(Int64(g.assigned)))
       o.add("active", .int(Int64(g.active)))
-      o.add("idle", .int(Int64(g.assigned - g.active)))
-      o.add("idle_monthly_cost", LicenseReports.money(g.idle))
+      o.add("idle", .int(Int64(g.idle)))
+      o.add("unobserved", .int(Int64(g.assigned - g.active - g.idle)))
+      o.add("idle_monthly_cost", LicenseReports.money(g.cost))
       o.add("currency", .string(currency))
       return o
     }

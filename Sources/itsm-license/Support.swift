@@ -18,7 +18,8 @@ enum Views {
   static let utilization: [Column] = [
     Column("app", "app"), Column("sku", "sku"), Column("department", "department"), Column("purchased", "purchased"),
     Column("assigned", "assigned"), Column("active", "active"), Column("idle", "idle"),
-    Column("unassigned", "unassigned"), Column("utilization", "utilization", .percent),
+    Column("unobserved", "unobserved"), Column("unassigned", "unassigned"),
+    Column("utilization", "utilization", .percent),
     Column("idle cost/mo", "idle_monthly_cost"), Column("unassigned cost/mo", "unassigned_monthly_cost"),
   ]
   static let renewal: [Column] = [
