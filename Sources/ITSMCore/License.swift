@@ -147,8 +147,8 @@ public enum LicenseRecords {
     let f = RecordFields(object)
     try expectKind(f, "license.account")
     let status = try f["hr_status"].string() ?? "active"
-    guard ["active", "departed"].contains(status) else {
-      throw RecordRejection("'hr_status' must be active or departed, got '\(status)'")
+    guard ["active", "departed", "unknown"].contains(status) else {
+      throw RecordRejection("'hr_status' must be active, departed or unknown, got '\(status)'")
     }
     var account = LicenseAccount(id: try f["id"].string(required: true)!, hrStatus: status)
     account.email = try f["email"].string()

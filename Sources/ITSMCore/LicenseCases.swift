@@ -116,11 +116,17 @@ extension LicenseStore {
         ($0[0] as String, ($0[1] as Int?) ?? 0)
       }, uniquingKeysWith: { a, _ in a })
     let sql = """
-      SELECT a.num, a.id, a.hr_status, a.hired_at, a.department, a.exempt_reason, s.app, s.sku, s.since,
+      SELECT a.num, a.id, CASE WHEN a.hr_status = 'departed' AND a.departed_at <= ? THEN 'departed' ELSE 'active' END,
+        a.hired_at, a.department, a.exempt_reason, s.app, s.sku, s.since,
         (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
         EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+        -- An open case, or the seat reclaimed since it was assigned (the vendor still lists it):
+        -- nothing new. A seat kept by hand in the last 90 days: nothing new unless the person left.
         EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
-          AND (c.state IN ('candidate', 'notified') OR (c.kept_by = 'manual' AND c.closed_at >= ?)))
+          AND (c.state IN ('candidate', 'notified')
+            OR (c.state IN ('reclaimed', 'downgraded') AND c.closed_at >= coalesce(s.since, 0)))),
+        EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
+          AND c.kept_by = 'manual' AND c.closed_at >= ?)
       FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
       ORDER BY s.account_num, s.app
       """
@@ -144,6 +150,7 @@ extension LicenseStore {
       }
     }
     var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(now.seconds)
     statement.bind(now.seconds - 90 * 86_400)
     try statement.forEachRow { c in
       let num = c.int(0)!
@@ -156,7 +163,8 @@ extension LicenseStore {
         heldKey = (num, app)
         heldID = id
       }
-      let blocked = (c.int(11) ?? 0) != 0
+      let departed = c.string(2) == "departed"
+      let blocked = (c.int(11) ?? 0) != 0 || (!departed && (c.int(12) ?? 0) != 0)
       let exempt =
         c.string(5) != nil || rules.exemptAccounts.contains(id)
         || c.string(4).map(rules.exemptDepartments.contains) == true
@@ -167,7 +175,7 @@ extension LicenseStore {
         let days = Int64(override ?? rules.inactiveDays(for: app))
         let threshold = now.seconds - days * 86_400
         let observed = (c.int(10) ?? 0) != 0
-        if c.string(2) == "departed" {
+        if departed {
           reason = "departed"
         } else if newHire {
           reason = nil
@@ -262,6 +270,11 @@ extension LicenseStore {
         next.savedMonthly, next.downgradedTo, next.num,
       ])
     var event = JSONObject([JSONField("before", .string(c.state)), JSONField("after", .string(state))])
+    // What else the step set: the grace period, the savings, the SKU it moved to.
+    let (old, new) = (c.record, next.record)
+    for key in ["grace_until", "closed_at", "kept_by", "saved_monthly", "downgraded_to"] where new[key] != old[key] {
+      event.add(key, new[key])
+    }
     event.fields.append(contentsOf: data.fields)
     try EventLog.append(
       [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,
@@ -285,6 +298,9 @@ extension LicenseStore {
   /// Exempts an account from flagging, and keeps its open cases.
   public func exempt(account id: String, reason: String) throws -> [LicenseCase] {
     guard let num = try accountNum(id) else { throw ITSMError.operationFailed("no license account with id '\(id)'") }
+    let current = try String.fetchOne(
+      db.cachedStatement(sql: "SELECT exempt_reason FROM license_accounts WHERE num = ?"), arguments: [num])
+    guard current != reason else { return [] }
     try exec("UPDATE license_accounts SET exempt_reason = ?, updated_at = ? WHERE num = ?", [reason, now.seconds, num])
     try EventLog.append(
       [EventDraft(type: "exempted", at: now, data: JSONObject([JSONField("reason", .string(reason))]))],
@@ -306,30 +322,40 @@ extension LicenseStore {
     let sql = """
       SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
         (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
-        m.email, a.email
+        m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?
       FROM license_cases c JOIN license_accounts a ON a.num = c.account_num
       LEFT JOIN license_accounts m ON m.id = a.manager
       WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
       """
-    let rows = try Row.fetchAll(db, sql: sql)
+    let rows = try Row.fetchAll(db, sql: sql, arguments: [now.seconds])
     for row in rows {
       let c = LicenseCase(row)
       let exempt =
         (row[15] as String?) != nil || rules.exemptAccounts.contains(c.account)
         || (row[16] as String?).map(rules.exemptDepartments.contains) == true
       let lastActive = (row[18] as Int64?).map(Timestamp.init(seconds:))
+      // Whatever the case was opened for, a person who has left loses the seat now.
+      let departed = (row[21] as Bool?) ?? false
+      let window = Int64(rules.inactiveDays(for: c.app)) * 86_400
       var done: LicenseCase?
       var action = ""
-      if exempt {
+      if exempt && !departed {
         done = try keep(c, by: "exempt", reason: "account exempt")
         action = "kept"
-      } else if c.reason != "departed", c.reason != "duplicate", let lastActive, lastActive > c.openedAt {
+      } else if !departed, c.reason == "inactive" || c.reason == "never_used", let lastActive,
+        c.reason == "never_used" || lastActive.seconds >= now.seconds - window
+      {
         done = try keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)")
         action = "kept"
-      } else if c.reason == "departed" || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true)) {
+      } else if departed || c.reason == "departed"
+        || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true))
+      {
         // An idle seat may move to a cheaper SKU; a departed account's or a duplicate goes.
-        if c.reason == "inactive" || c.reason == "never_used", let lower = rules.apps[c.app]?.downgrade[c.sku] {
-          let saved = max(0, c.monthlyCost - (prices["\(c.app)\u{1F}\(lower)"] ?? 0))
+        if !departed, c.reason == "inactive" || c.reason == "never_used",
+          let lower = rules.apps[c.app]?.downgrade[c.sku],
+          lower != c.sku, let lowerPrice = prices["\(c.app)\u{1F}\(lower)"]
+        {
+          let saved = max(0, c.monthlyCost - lowerPrice)
           try exec(
             "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
             [c.num, c.app, c.sku])

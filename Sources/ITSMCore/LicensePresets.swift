@@ -109,12 +109,15 @@ public enum LicensePreset: String, CaseIterable, Sendable {
   /// `9/2/2026 10:11:00 AM` (US, as PowerShell's Export-Csv writes dates), times in UTC.
   static func usDateTime(_ text: String) -> Timestamp? {
     let parts = text.split(separator: " ")
-    let date = parts.first?.split(separator: "/").compactMap { Int64($0) } ?? []
-    guard date.count == 3, (1...12).contains(date[0]), (1...31).contains(date[1]) else { return nil }
+    let fields = parts.first?.split(separator: "/", omittingEmptySubsequences: false) ?? []
+    let date = fields.compactMap { Int64($0) }
+    guard fields.count == 3, date.count == 3, (1...12).contains(date[0]), (1...31).contains(date[1]) else { return nil }
     var seconds: Int64 = 0
     if parts.count >= 2 {
-      let time = parts[1].split(separator: ":").compactMap { Int64($0) }
-      guard time.count >= 2, time[0] < 24, time[1] < 60 else { return nil }
+      let pieces = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+      let time = pieces.compactMap { Int64($0) }
+      guard time.count == pieces.count, time.count >= 2, time[0] < 24, time[1] < 60, time.count < 3 || time[2] < 60
+      else { return nil }
       var hour = time[0]
       if parts.count == 3 {
         let marker = parts[2].uppercased()

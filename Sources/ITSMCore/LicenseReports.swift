@@ -48,13 +48,16 @@ public struct LicenseReports {
         renewal: (row[5] as Int64?).map(Timestamp.init(seconds:)), noticeDays: row[6])
       order.append(key)
     }
+    // A departed person's seat is idle whatever the last sign-in says.
     let sql = """
       SELECT s.app, s.sku,
         (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
-        EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app)
-      FROM license_assignments s
+        EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+        a.hr_status = 'departed' AND a.departed_at <= ?
+      FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(now.seconds)
     try statement.forEachRow { c in
       let app = c.string(0)!
       let key = "\(app)\u{1F}\(c.string(1)!)"
@@ -64,10 +67,11 @@ public struct LicenseReports {
       }
       uses[key]!.assigned += 1
       let threshold = now.seconds - Int64(rules.inactiveDays(for: app)) * 86_400
+      if c.int(4) == 1 { return }
       if let last = c.int(2), last >= threshold { uses[key]!.active += 1 }
       if c.int(3) == 0 { uses[key]!.unobserved += 1 }
     }
-    return order.map { uses[$0]! }
+    return order.map { uses[$0]! }.sorted { ($0.app, $0.sku) < ($1.app, $1.sku) }
   }
 
   /// `license.utilization` records by app, SKU or department.
@@ -194,7 +198,9 @@ public struct LicenseReports {
     return try skuUse().filter { use in use.renewal.map { $0.seconds >= now.seconds && $0.seconds <= end } ?? false }
       .sorted { ($0.renewal!, $0.app, $0.sku) < ($1.renewal!, $1.app, $1.sku) }
       .map { use in
-        let recommended = max(1, Int((Double(use.active) * 1.1).rounded(.up)))
+        // Seats of accounts the exports do not cover count as needed: they cannot be judged.
+        let base = use.active + use.unobserved
+        let recommended = max(1, (base * 11 + 9) / 10)
         var o = JSONObject([JSONField("kind", .string("license.renewal")), JSONField("app", .string(use.app))])
         o.add("sku", .string(use.sku))
         o.add("renewal_date", .string(String(use.renewal!.rfc3339.prefix(10))))

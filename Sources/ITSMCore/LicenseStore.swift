@@ -176,14 +176,18 @@ public final class LicenseStore {
     count(changed: db.changesCount > 0, existed: nil)
   }
 
-  /// Records one observation; the same snapshot again changes nothing.
+  /// Records one observation. One that says nothing new (the account's last activity in the
+  /// app is already on record) is left out: the same export imported again, at any time,
+  /// changes nothing.
   public func importActivity(_ a: LicenseRecords.Activity) throws {
     let num = try ensureAccount(a.account)
     var statement = RawStatement(
       try prepared(
         "activity",
         """
-        INSERT INTO license_activity (account_num, app, observed_at, last_active_at) VALUES (?, ?, ?, ?)
+        INSERT INTO license_activity (account_num, app, observed_at, last_active_at)
+        SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (
+          SELECT 1 FROM license_activity WHERE account_num = ?1 AND app = ?2 AND last_active_at IS ?4)
         ON CONFLICT DO UPDATE SET last_active_at = excluded.last_active_at
         WHERE last_active_at IS NOT excluded.last_active_at
         """))

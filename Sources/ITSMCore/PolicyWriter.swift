@@ -61,6 +61,35 @@ public enum PolicyWriter {
           ("targets", map(ServiceTier.allCases.map { (Node($0.rawValue), number(policy.slo.tierTargets[$0] ?? 0)) })),
         ])
       ))
+    let licenses = policy.licenses
+    var apps: [(Node, Node)] = []
+    for (app, rules) in licenses.apps.sorted(by: { $0.key < $1.key }) {
+      var entry: [(Node, Node)] = []
+      if let days = rules.inactiveDays { entry.append(("inactive_days", Node(String(days)))) }
+      if !rules.downgrade.isEmpty {
+        entry.append(
+          ("downgrade", map(rules.downgrade.sorted { $0.key < $1.key }.map { (Node($0.key), Node($0.value)) })))
+      }
+      apps.append((Node(app), map(entry)))
+    }
+    root.append(
+      (
+        "licenses",
+        map([
+          ("inactive_days", Node(String(licenses.inactiveDays))),
+          ("new_hire_days", Node(String(licenses.newHireDays))),
+          ("grace_period", Node(licenses.gracePeriod.compactText)),
+          ("notify", Node(licenses.notify.description)),
+          ("apps", map(apps)),
+          (
+            "exempt",
+            map([
+              ("accounts", list(licenses.exemptAccounts.sorted())),
+              ("departments", list(licenses.exemptDepartments.sorted())),
+            ])
+          ),
+        ])
+      ))
     let fmea = policy.fmea
     root.append(
       (

@@ -57,6 +57,9 @@ public struct RecordStream {
       do {
         try CSVParser.forEachRecord(reader) { line, fields, raw in
           switch fields {
+          case .failure(let rejection) where header == nil:
+            throw ITSMError.badInputLines(
+              ["\(reader.sourceName):\(line): the header row: \(rejection.reason)"], more: 0)
           case .failure(let rejection): batch.append(.rejected(line, rejection.reason, raw))
           case .success(let cells):
             guard let known = header else {

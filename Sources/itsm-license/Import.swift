@@ -45,6 +45,10 @@ extension ITSMLicense {
         if kind != .activity { throw ValidationError("'--preset' reads activity exports: use 'import activity'") }
         if global.format == .jsonl { throw ValidationError("'--preset' reads CSV; '--format jsonl' contradicts it") }
       }
+      if app != nil && preset == nil { throw ValidationError("'--app' names the app of a '--preset' export") }
+      if observedAt != nil && preset == "slack" {
+        throw ValidationError("'--observed-at' does not apply to --preset slack: each row has its own date")
+      }
       if ![.auto, .jsonl, .csv].contains(global.format) {
         throw ValidationError("'itsm-license import' reads --format jsonl or csv")
       }

@@ -233,10 +233,11 @@ struct LicenseTests {
       sqlite3 "$ITSM_DB" "SELECT a.id, v.app, max(v.last_active_at), count(*) FROM license_activity v
         JOIN license_accounts a ON a.num = v.account_num WHERE a.id IN ('g1','g2','U1','a1','a2') GROUP BY 1, 2 ORDER BY 1"
       """)
+    // Slack: the 12th says nothing the 11th did not (inactive), so two observations are kept.
     // 2026-11-02T10:00Z = 1793613600; 2026-11-10 = 1794268800;
     // 2025-12-14 = 1765670400.
     #expect(
-      rows.stdout == "U1|slack|1794268800|3\na1|jira|1765670400|1\na2|jira||1\ng1|google|1793613600|1\ng2|google||1\n")
+      rows.stdout == "U1|slack|1794268800|2\na1|jira|1765670400|1\na2|jira||1\ng1|google|1793613600|1\ng2|google||1\n")
   }
 
   @Test func quotedCSVFieldsKeepTheirCommasAndLineBreaks() throws {
@@ -258,10 +259,12 @@ struct LicenseTests {
     let s = try sandbox()
     let bySKU = try s.license(["utilization", "--by", "sku"]).records
     let e3 = try #require(bySKU.first { $0["sku"] as? String == "E3" })
-    // E3: 5 purchased, 4 assigned (ana, boss, gone, new), active within 30 days: boss and gone.
+    // E3: 5 purchased, 4 assigned (ana, boss, gone, new), active within 30 days: boss (gone
+    // signed in on 30 October but has left: idle).
     #expect(e3["assigned"] as? Int == 4)
-    #expect(e3["active"] as? Int == 2)
-    #expect(e3["idle_monthly_cost"] as? Double == 72)
+    #expect(e3["active"] as? Int == 1)
+    #expect(e3["idle"] as? Int == 3)
+    #expect(e3["idle_monthly_cost"] as? Double == 108)
     #expect(e3["unassigned_monthly_cost"] as? Double == 36)
     let byApp = try s.license(["utilization"]).records
     #expect(byApp.first { $0["app"] as? String == "m365" }?["purchased"] as? Int == 15)
@@ -269,8 +272,8 @@ struct LicenseTests {
     #expect(renewals.count == 2)
     let e3Renewal = try #require(renewals.first { $0["sku"] as? String == "E3" })
     #expect(e3Renewal["notice_by"] as? String == "2026-12-02")
-    #expect(e3Renewal["recommended_seats"] as? Int == 3)  // 2 active + 10 %, rounded up
-    #expect(e3Renewal["seats_to_cut"] as? Int == 2)
+    #expect(e3Renewal["recommended_seats"] as? Int == 2)  // 1 active + 10 %, rounded up
+    #expect(e3Renewal["seats_to_cut"] as? Int == 3)
     #expect(try s.license(["renewals", "--within", "30d"]).stdout.isEmpty)
     let plan = try s.write(
       "plan.jsonl",
@@ -280,5 +283,45 @@ struct LicenseTests {
     // Today 6 m365 assignments; sales adoption 2 of 2; overall 4 of 4 active accounts hold m365.
     #expect(forecast.map { $0["seats_needed"] as? Int } == [10, 18])
     #expect(forecast.map { $0["gap"] as? Int } == [-5, 3])
+  }
+
+  @Test func aDepartureOverridesAnOpenCaseAndAReclaimedSeatIsNotFlaggedAgain() throws {
+    let s = try sandbox()
+    #expect(try s.license(["flag"]).status == 0)
+    #expect(try s.license(["reclaim"]).status == 0)  // ana notified, grace until 4 December
+    let leaves =
+      #"{"id":"u:ana","email":"ana@example.com","manager":"u:boss","department":"sales","hr_status":"departed","departed_at":"2026-11-22","hired_at":"2024-03-01"}"#
+    #expect(try s.license(["import", "accounts"], stdin: leaves).status == 0)
+    // Before her last day nothing changes; on it, the seat goes at once, not after the grace period.
+    #expect(
+      try s.license(["reclaim", "--now", "2026-11-21T00:00:00Z"]).records.filter { $0["account"] as? String == "u:ana" }
+        .isEmpty)
+    let gone = try s.license(["reclaim", "--now", "2026-11-22T00:00:00Z"]).records.first {
+      $0["account"] as? String == "u:ana"
+    }
+    #expect(gone?["action"] as? String == "reclaimed")
+    // The vendor's next assignments export still lists the seat: no second case.
+    #expect(
+      try s.license(["import", "assignments", "--now", "2026-11-23T00:00:00Z"], stdin: LicenseTests.assignments).status
+        == 0)
+    let again = try s.license(["flag", "--now", "2026-11-23T00:00:00Z"])
+    #expect(!again.records.contains { $0["account"] as? String == "u:ana" })
+    #expect(!again.records.contains { $0["account"] as? String == "u:gone" })
+  }
+
+  @Test func theSameExportAtAnotherTimeAndDryRunsChangeNothing() throws {
+    let s = try sandbox()
+    let before = try s.snapshot()
+    let later = try s.license(
+      ["import", "activity", "--preset", "m365", "--now", "2026-11-27T00:00:00Z"], stdin: LicenseTests.entra)
+    #expect(later.records.first?["unchanged"] as? Int == 5)
+    #expect(try s.snapshot() == before)
+    for args in [["flag", "--dry-run"], ["reclaim", "--dry-run"]] {
+      let r = try s.license(args)
+      #expect(r.status == 0)
+      #expect(try s.snapshot() == before, "\(args)")
+    }
+    #expect(try s.license(["flag", "--dry-run"]).records.count == 3)
+    #expect(try s.license(["import", "activity", "--app", "m365"], stdin: "").status == 64)
   }
 }
