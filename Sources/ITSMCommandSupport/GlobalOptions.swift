@@ -148,3 +148,10 @@ public func parseWindow(since: String?, until: String?, now: Timestamp) throws -
   }
   return (start, end)
 }
+
+/// Refuses a text flag with nothing but blanks (exit 64): a reason, a note, a name.
+public func requireText(_ text: String, flag: String) throws {
+  if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+    throw ValidationError("'\(flag)' needs some text")
+  }
+}

@@ -31,9 +31,7 @@ extension ITSMEscalate {
 
     func validate() throws {
       if let level, level < 1 { throw ValidationError("'--level' must be 1 or more") }
-      if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        throw ValidationError("'--reason' needs some text")
-      }
+      try requireText(reason, flag: "--reason")
     }
 
     func run() throws {

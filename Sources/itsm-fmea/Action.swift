@@ -33,7 +33,7 @@ extension ITSMFMEA {
     @Option(help: ArgumentHelp("When it is due: a date or a timestamp.", valueName: "date")) var due: String
 
     func validate() throws {
-      if given(text) == nil { throw ValidationError("'--text' needs some text") }
+      try requireText(text, flag: "--text")
     }
 
     func run() throws {

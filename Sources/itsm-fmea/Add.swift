@@ -37,9 +37,8 @@ extension ITSMFMEA {
       }
       for (flag, text) in [
         ("--service", service), ("--component", component), ("--mode", mode), ("--effect", effect), ("--cause", cause),
-      ]
-      where text.trimmingCharacters(in: .whitespaces).isEmpty {
-        throw ValidationError("'\(flag)' needs some text")
+      ] {
+        try requireText(text, flag: flag)
       }
     }
 

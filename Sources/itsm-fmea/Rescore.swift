@@ -21,11 +21,7 @@ extension ITSMFMEA {
     @OptionGroup var scores: ScoreOptions
     @Option(help: "Why; kept with the evaluation.") var reason: String
 
-    func validate() throws {
-      if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        throw ValidationError("'--reason' needs some text")
-      }
-    }
+    func validate() throws { try requireText(reason, flag: "--reason") }
 
     func run() throws {
       try CommandRunner.run(tool: ITSMFMEA.toolName) {

@@ -25,9 +25,7 @@ extension ITSMFMEA {
       if FailureModeStatus(rawValue: state) == nil {
         throw ValidationError("unknown state '\(state)' (expected open, mitigating, accepted or closed)")
       }
-      if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        throw ValidationError("'--reason' needs some text")
-      }
+      try requireText(reason, flag: "--reason")
     }
 
     func run() throws {

@@ -18,11 +18,7 @@ extension ITSMLicense {
     @Argument(help: "The account id.") var account: String
     @Option(help: "Why; recorded on the account.") var reason: String
 
-    func validate() throws {
-      if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        throw ValidationError("'--reason' needs some text")
-      }
-    }
+    func validate() throws { try requireText(reason, flag: "--reason") }
 
     func run() throws {
       try CommandRunner.run(tool: ITSMLicense.toolName) {
