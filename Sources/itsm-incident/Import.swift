@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ITSMCommandSupport
 import ITSMCore
 
@@ -9,18 +10,49 @@ extension ITSMIncident {
       discussion: """
         Records may come from 'export', from another system or from jq. 'id' is optional when 'opened_at' is given (a stable one is derived from service, title and opened_at); give 'priority' or 'impact' and 'urgency'. Historic times are kept and the timeline is synthesized from them (source 'import'). Unknown keys are kept under 'extra'. Re-importing the same input changes nothing. Prints a summary record; one bad line writes nothing (exit 65) unless --skip-invalid is given.
 
+        CSV from other tools (Jira Service Management and the like): --map renames the export's columns to incident fields, --priority-map translates its priority names; columns the map does not name keep their own names when those are incident fields, else go under 'extra'. Empty cells and '?' are absent. Dates are read as RFC 3339, in --date-format (yyyy MM MMM dd HH hh mm ss a), or as yyyy-MM-dd HH:mm:ss, dd-MM-yyyy HH:mm or MM/dd/yyyy hh:mm:ss a, in --timezone (default UTC); one in no format is refused with its line and column. A mapped column missing from the header is named (exit 65). Here --format csv (or a file name ending in .csv, or --map) means the input is CSV; the summary prints as JSON Lines.
+
         Examples:
           itsm-incident import --input incidents.jsonl
           jq -c '.[]' legacy.json | itsm-incident import --skip-invalid --rejects rejects.jsonl
+          itsm-incident import --input jira.csv --map "Issue key=id,Summary=title,Component/s=service,Created=opened_at,Resolved=resolved_at,Priority=priority" --priority-map "Highest=P1,High=P2,Medium=P3,Low=P4,Lowest=P5" --date-format "dd/MMM/yy h:mm a"
         """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var dryRun: DryRunOption
+    @Option(help: ArgumentHelp("CSV columns to incident fields: \"Column=field,...\".", valueName: "pairs")) var map:
+      String?
+    @Option(help: ArgumentHelp("Priority names to P1..P5: \"Highest=P1,...\".", valueName: "pairs"))
+    var priorityMap: String?
+    @Option(help: ArgumentHelp("The CSV's date pattern, such as \"dd/MM/yyyy HH:mm\".", valueName: "pattern"))
+    var dateFormat: String?
+    @Option(
+      help: ArgumentHelp("The zone of the CSV's dates (IANA, such as Europe/Berlin; default UTC).", valueName: "zone"))
+    var timezone: String?
+
+    func validate() throws {
+      if let timezone, TimeZone(identifier: timezone) == nil {
+        throw ValidationError(
+          "'--timezone': unknown time zone '\(timezone)' (expected an IANA name such as Europe/Berlin)")
+      }
+      if ![.auto, .jsonl, .csv, .table].contains(global.format) {
+        throw ValidationError("'itsm-incident import' reads --format jsonl or csv")
+      }
+    }
 
     func run() throws {
       try CommandRunner.run(tool: ITSMIncident.toolName) {
-        let session = try CommandSession(global, tool: ITSMIncident.toolName, views: Views.all)
+        let csv =
+          map != nil || priorityMap != nil || global.format == .csv
+          || (global.format == .auto && input.input.lowercased().hasSuffix(".csv"))
+        var options = global
+        if options.format == .csv { options.format = .jsonl }
+        let session = try CommandSession(options, tool: ITSMIncident.toolName, views: Views.all)
+        let mapping = IncidentCSVMapping(
+          columns: try map.map { try IncidentCSVMapping.pairs($0, flag: "--map") } ?? [:],
+          priorities: try priorityMap.map { try IncidentCSVMapping.pairs($0, flag: "--priority-map") } ?? [:],
+          dates: DateReader(pattern: dateFormat, timeZone: TimeZone(identifier: timezone ?? "UTC")!))
         let reader = try LineReader(path: input.input)
         let rejects = input.skipInvalid ? try RejectSink(path: input.rejects) : nil
         let decoder = IncidentDecoder(policy: session.policy, now: session.now)
@@ -30,10 +62,28 @@ extension ITSMIncident {
               store: IncidentStore(db, policy: session.policy), context: session.context(source: "import"),
               now: session.now)
             importer.onWarning = { session.messages.warning($0) }
-            let counts = try RecordStream(skipInvalid: input.skipInvalid).run(
-              reader, decode: decoder.decode,
-              apply: { incident, line in try importer.apply(incident, line: line, source: reader.sourceName) },
-              onReject: { try rejects?.reject(line: $0, reason: $1, input: $2) })
+            let stream = RecordStream(skipInvalid: input.skipInvalid)
+            let apply: (DecodedIncident, Int) throws -> Void = { incident, line in
+              try importer.apply(incident, line: line, source: reader.sourceName)
+            }
+            let onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void = {
+              try rejects?.reject(line: $0, reason: $1, input: $2)
+            }
+            let counts: RecordCounts
+            if csv {
+              let source = reader.sourceName
+              let header = HeaderBox()
+              counts = try stream.run(
+                csv: reader,
+                header: {
+                  try mapping.check($0, source: source)
+                  header.value = $0
+                },
+                decode: { row in try decoder.decode(try mapping.record(row, header: header.value!)) }, apply: apply,
+                onReject: onReject)
+            } else {
+              counts = try stream.run(reader, decode: decoder.decode, apply: apply, onReject: onReject)
+            }
             try importer.finish()
             var summary = importer.summary
             summary.read = counts.read
@@ -51,4 +101,9 @@ extension ITSMIncident {
       }
     }
   }
+}
+
+/// The CSV header, set once on the reading thread before any row is decoded there.
+final class HeaderBox: @unchecked Sendable {
+  var value: CSVHeader?
 }
