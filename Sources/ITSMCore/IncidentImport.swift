@@ -70,6 +70,9 @@ public struct DecodedIncident: Sendable {
   /// False when the record had no `opened_at`: it then defaults to the import's time for a new
   /// incident, and an existing incident keeps its own without a warning.
   public var openedAtGiven: Bool
+  /// Events the source kept beside the lifecycle times (an audit history): added to the
+  /// timeline, on a later import only those after what is recorded.
+  public var history: [EventDraft] = []
 }
 
 /// Turns incident records (from `export`, another system, or jq) into validated incidents.
@@ -343,7 +346,8 @@ public final class IncidentImporter {
 
   public func apply(_ decoded: DecodedIncident, line: Int, source: String) throws {
     var incident = decoded.incident
-    if try store.insertIfNew(&incident, events: IncidentDecoder.synthesizedTimeline(incident), context: context) {
+    let timeline = (IncidentDecoder.synthesizedTimeline(incident) + decoded.history).sorted { $0.at < $1.at }
+    if try store.insertIfNew(&incident, events: timeline, context: context) {
       let slot = Int(incident.rowID! - firstNewRow)
       if linesOfNewRows.count <= slot {
         linesOfNewRows.append(contentsOf: repeatElement(0, count: slot + 1 - linesOfNewRows.count))
@@ -374,6 +378,17 @@ public final class IncidentImporter {
     }
     var events = [EventDraft(type: "imported", at: now, data: JSONObject([JSONField("changes", .object(changes))]))]
     events.append(contentsOf: IncidentDecoder.synthesizedTimeline(incident, since: existing))
+    if !decoded.history.isEmpty {
+      // Only what the timeline does not hold yet: history after the last that was imported.
+      let types = Set(decoded.history.map(\.type))
+      let last = try Int64.fetchOne(
+        store.db.cachedStatement(
+          sql: """
+            SELECT max(at) FROM events WHERE entity_num = ? AND entity = 'incident' AND source = 'import'
+              AND type IN (\(types.sorted().map { "'\($0)'" }.joined(separator: ", ")))
+            """), arguments: [row]) ?? Int64.min
+      events.append(contentsOf: decoded.history.filter { $0.at.seconds > last })
+    }
     if incident.updatedAt < existing.updatedAt { incident.updatedAt = existing.updatedAt }
     try store.update(incident, events: events, context: context)
     summary.updated += 1

@@ -21,6 +21,9 @@ extension ITSMIncident {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var dryRun: DryRunOption
+    @Option(
+      help: "Where the records come from: itsm (JSON Lines or mapped CSV) or servicenow (its incident export, CSV).")
+    var from: Source = .itsm
     @Option(help: ArgumentHelp("CSV columns to incident fields: \"Column=field,...\".", valueName: "pairs")) var map:
       String?
     @Option(help: ArgumentHelp("Priority names to P1..P5: \"Highest=P1,...\".", valueName: "pairs"))
@@ -31,7 +34,13 @@ extension ITSMIncident {
       help: ArgumentHelp("The zone of the CSV's dates (IANA, such as Europe/Berlin; default UTC).", valueName: "zone"))
     var timezone: String?
 
+    enum Source: String, ExpressibleByArgument, CaseIterable { case itsm, servicenow }
+
     func validate() throws {
+      if from == .servicenow && (map != nil || priorityMap != nil) {
+        throw ValidationError(
+          "'--from servicenow' knows ServiceNow's columns: '--map' and '--priority-map' are for other CSV")
+      }
       if let timezone, TimeZone(identifier: timezone) == nil {
         throw ValidationError(
           "'--timezone': unknown time zone '\(timezone)' (expected an IANA name such as Europe/Berlin)")
@@ -54,6 +63,7 @@ extension ITSMIncident {
           priorities: try priorityMap.map { try IncidentCSVMapping.pairs($0, flag: "--priority-map") } ?? [:],
           dates: DateReader(pattern: dateFormat, timeZone: TimeZone(identifier: timezone ?? "UTC")!))
         let reader = try LineReader(path: input.input)
+        let warnings = ChoiceWarnings()
         let rejects = input.skipInvalid ? try RejectSink(path: input.rejects) : nil
         let decoder = IncidentDecoder(policy: session.policy, now: session.now)
         let summary = try global.withWritableDatabase(dryRun: dryRun.dryRun) { database in
@@ -70,7 +80,19 @@ extension ITSMIncident {
               try rejects?.reject(line: $0, reason: $1, input: $2)
             }
             let counts: RecordCounts
-            if csv {
+            if from == .servicenow {
+              let source = reader.sourceName
+              let servicenow = ServiceNowReader(decoder: decoder, dates: mapping.dates, warnings: warnings)
+              var history = ServiceNowHistory()
+              var lastLine = 0
+              counts = try stream.run(
+                csv: reader, header: { try servicenow.check($0, source: source) }, decode: servicenow.row,
+                apply: { row, line in
+                  if let done = history.add(row) { try apply(done, lastLine) }
+                  lastLine = line
+                }, onReject: onReject)
+              if let done = history.finish() { try apply(done, lastLine) }
+            } else if csv {
               let source = reader.sourceName
               let header = HeaderBox()
               counts = try stream.run(
@@ -90,6 +112,12 @@ extension ITSMIncident {
             summary.rejected = counts.rejected
             return summary
           }
+        }
+        let unknown = warnings.summary
+        if !unknown.isEmpty {
+          session.messages.warning(
+            "values outside ServiceNow's choices were kept under extra: " + unknown.prefix(5).joined(separator: ", ")
+              + (unknown.count > 5 ? " and \(unknown.count - 5) more" : ""))
         }
         if input.skipInvalid { Messages.writeError("\(summary.changed) written, \(summary.rejected) rejected") }
         session.messages.info(
