@@ -87,7 +87,7 @@ public struct CSVHeader: Sendable {
   let index: [String: Int]
 
   public init(_ names: [String]) {
-    self.names = names.map { $0.trimmingCharacters(in: .whitespaces) }
+    self.names = names.map { $0.trimmingBlanks }
     var index: [String: Int] = [:]
     for (i, name) in self.names.enumerated() where index[name] == nil { index[name] = i }
     self.index = index
@@ -105,5 +105,17 @@ public struct CSVHeader: Sendable {
     var record: [String: String] = [:]
     for (name, value) in zip(names, fields) where record[name] == nil { record[name] = value }
     return record
+  }
+}
+
+extension StringProtocol {
+  /// Without leading and trailing spaces and tabs. Cells rarely have any, and Foundation's
+  /// `trimmingCharacters` bridges to NSString on every call: it took most of an import's time.
+  public var trimmingBlanks: String {
+    let text = String(self)
+    var bytes = text.utf8[...]
+    while let b = bytes.first, b == 0x20 || b == 0x09 { bytes = bytes.dropFirst() }
+    while let b = bytes.last, b == 0x20 || b == 0x09 { bytes = bytes.dropLast() }
+    return bytes.count == text.utf8.count ? text : String(Substring(bytes))
   }
 }

@@ -69,11 +69,11 @@ public struct DemoData {
     "connection pool exhausted", "memory leak", "expired password", "network partition",
     "quota exceeded", "dns misconfiguration", "hardware failure",
   ]
-  static let symptoms = [
+  public static let symptoms = [
     "is down", "is slow", "returns errors", "times out for some users", "rejects logins",
     "is degraded", "shows stale data", "cannot be reached from the VPN",
   ]
-  static let people = ["ana", "bo", "chen", "dara", "eli", "fatima", "gus", "hana", "ivan", "jo", "kai", "lena"]
+  public static let people = ["ana", "bo", "chen", "dara", "eli", "fatima", "gus", "hana", "ivan", "jo", "kai", "lena"]
   static let regions = ["emea", "amer", "apac"]
 
   /// The service catalog of the demo, as a policy file.

@@ -9,17 +9,26 @@ public struct DateReader: Sendable {
   public let patterns: [String]
   public let timeZone: TimeZone
 
+  /// UTC needs no zone lookups (Foundation's cost more than the parsing).
+  let isUTC: Bool
+
   public init(pattern: String?, timeZone: TimeZone) {
     patterns = pattern.map { [$0] } ?? DateReader.detected
     self.timeZone = timeZone
+    isUTC = timeZone.identifier == "UTC" || timeZone.identifier == "GMT"
   }
 
   /// The instant; nil when the text is in none of the formats.
   public func read(_ text: String) -> Timestamp? {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
-    if trimmed.contains("T") || trimmed.hasSuffix("Z"), let t = TimestampParser.parseAbsolute(trimmed) { return t }
+    let trimmed = text.trimmingBlanks
+    if trimmed.utf8.contains(UInt8(ascii: "T")) || trimmed.utf8.last == UInt8(ascii: "Z"),
+      let t = TimestampParser.parseAbsolute(trimmed)
+    {
+      return t
+    }
     for pattern in patterns {
       if let local = DateReader.parse(trimmed, pattern: pattern) {
+        if isUTC { return Timestamp(seconds: local) }
         let guess = Date(timeIntervalSince1970: TimeInterval(local))
         let offset = Int64(
           timeZone.secondsFromGMT(for: guess.addingTimeInterval(-TimeInterval(timeZone.secondsFromGMT(for: guess)))))
@@ -132,7 +141,7 @@ public struct IncidentCSVMapping: Sendable {
   public static func pairs(_ text: String, flag: String) throws -> [String: String] {
     var map: [String: String] = [:]
     for pair in text.split(separator: ",") {
-      let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingBlanks }
       guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
         throw ITSMError.usage("\(flag): '\(pair)' is not NAME=VALUE")
       }
@@ -159,7 +168,7 @@ public struct IncidentCSVMapping: Sendable {
     var extra = JSONObject()
     for column in header.names {
       guard let raw = row[column] else { continue }
-      let value = raw.trimmingCharacters(in: .whitespaces)
+      let value = raw.trimmingBlanks
       if value.isEmpty || value == "?" { continue }
       guard let field = columns[column] ?? (IncidentCSVMapping.known.contains(column) ? column : nil) else {
         extra.add(column, .string(value))

@@ -381,12 +381,13 @@ public final class IncidentImporter {
     if !decoded.history.isEmpty {
       // Only what the timeline does not hold yet: history after the last that was imported.
       let types = Set(decoded.history.map(\.type))
-      let last = try Int64.fetchOne(
-        store.db.cachedStatement(
-          sql: """
-            SELECT max(at) FROM events WHERE entity_num = ? AND entity = 'incident' AND source = 'import'
-              AND type IN (\(types.sorted().map { "'\($0)'" }.joined(separator: ", ")))
-            """), arguments: [row]) ?? Int64.min
+      let last =
+        try Int64.fetchOne(
+          store.db.cachedStatement(
+            sql: """
+              SELECT max(at) FROM events WHERE entity_num = ? AND entity = 'incident' AND source = 'import'
+                AND type IN (\(types.sorted().map { "'\($0)'" }.joined(separator: ", ")))
+              """), arguments: [row]) ?? Int64.min
       events.append(contentsOf: decoded.history.filter { $0.at.seconds > last })
     }
     if incident.updatedAt < existing.updatedAt { incident.updatedAt = existing.updatedAt }

@@ -90,7 +90,7 @@ extension FieldValue {
     case .int(let i)?: return try nonNegative(Double(i))
     case .double(let d)?: return try nonNegative(d)
     case .string(let s)?:
-      let text = s.trimmingCharacters(in: .whitespaces)
+      let text = s.trimmingBlanks
       if text.isEmpty {
         if required { throw RecordRejection("missing required field '\(key)'") }
         return nil
@@ -116,7 +116,7 @@ extension FieldValue {
   /// A timestamp or a date; text in a vendor format is read by the preset first.
   func instant() throws -> Timestamp? {
     guard let text = try string() else { return nil }
-    guard let t = TimestampParser.parseAbsolute(text.trimmingCharacters(in: .whitespaces)) else {
+    guard let t = TimestampParser.parseAbsolute(text.trimmingBlanks) else {
       throw RecordRejection("'\(key)': unparseable date '\(text)' (expected RFC 3339 or YYYY-MM-DD)")
     }
     return t

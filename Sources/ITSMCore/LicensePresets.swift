@@ -60,7 +60,7 @@ public enum LicensePreset: String, CaseIterable, Sendable {
   public func activity(_ row: [String: String], app: String, observedAt: Timestamp) throws -> LicenseRecords.Activity {
     let c = columns
     func cell(_ names: [String]) -> (String, String)? {
-      for name in names { if let value = row[name] { return (name, value.trimmingCharacters(in: .whitespaces)) } }
+      for name in names { if let value = row[name] { return (name, value.trimmingBlanks) } }
       return nil
     }
     guard let (idColumn, id) = cell(c.id), !id.isEmpty else {
@@ -70,7 +70,7 @@ public enum LicensePreset: String, CaseIterable, Sendable {
     let (lastColumn, lastText) = cell(c.last) ?? (c.last[0], "")
     switch self {
     case .slack:
-      let dayText = row["date"]?.trimmingCharacters(in: .whitespaces) ?? ""
+      let dayText = row["date"]?.trimmingBlanks ?? ""
       guard let day = TimestampParser.parseAbsolute(dayText) else {
         throw RecordRejection("column 'date': unparseable date '\(dayText)' (expected YYYY-MM-DD)")
       }

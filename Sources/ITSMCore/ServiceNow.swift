@@ -66,10 +66,21 @@ public struct ServiceNowReader: Sendable {
     }
   }
 
+  /// `1 - Critical` as (1, "Critical"); `Critical` as (nil, "Critical"); `1` as (1, "1").
   static func choice(_ text: String) -> (Int?, String) {
-    let parts = text.split(separator: "-", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-    if parts.count == 2, let n = Int(parts[0]) { return (n, parts[1]) }
-    return (Int(text), text)
+    let bytes = Array(text.utf8)
+    var n = 0
+    var i = 0
+    while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, i < 4 {
+      n = n * 10 + Int(bytes[i] - 48)
+      i += 1
+    }
+    guard i > 0 else { return (nil, text) }
+    if i == bytes.count { return (n, text) }
+    var j = i
+    while j < bytes.count, bytes[j] == 0x20 { j += 1 }
+    guard j < bytes.count, bytes[j] == UInt8(ascii: "-") else { return (nil, text) }
+    return (n, String(decoding: bytes[(j + 1)...], as: UTF8.self).trimmingBlanks)
   }
 
   static func state(_ text: String) -> IncidentStatus? {
@@ -88,13 +99,13 @@ public struct ServiceNowReader: Sendable {
   public func row(_ cells: [String: String]) throws -> ServiceNowRow {
     func value(_ names: String...) -> (String, String)? {
       for name in names {
-        if let v = cells[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty, v != "?" { return (name, v) }
+        if let v = cells[name]?.trimmingBlanks, !v.isEmpty, v != "?" { return (name, v) }
       }
       return nil
     }
     func time(_ names: String...) throws -> Timestamp? {
       for name in names {
-        guard let v = cells[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty, v != "?" else { continue }
+        guard let v = cells[name]?.trimmingBlanks, !v.isEmpty, v != "?" else { continue }
         guard let t = dates.read(v) else {
           throw RecordRejection(
             "column '\(name)': unparseable date '\(v)' (expected \(dates.patterns.joined(separator: ", ")) or RFC 3339)"
@@ -172,7 +183,7 @@ public struct ServiceNowReader: Sendable {
       }
     }
     for (column, raw) in cells.sorted(by: { $0.key < $1.key }) where !ServiceNowReader.mapped.contains(column) {
-      let v = raw.trimmingCharacters(in: .whitespaces)
+      let v = raw.trimmingBlanks
       if !v.isEmpty && v != "?" && extra[column] == nil { extra.add(column, .string(v)) }
     }
     if !extra.isEmpty { o.add("extra", .object(extra)) }

@@ -20,7 +20,7 @@ struct ITSMGen: ITSMTool {
         itsm-gen licenses --accounts 300 --out licenses/
       """,
     version: ITSMVersion.current,
-    subcommands: [Incidents.self, PolicyFile.self, FailureModes.self, Catalog.self, Licenses.self])
+    subcommands: [Incidents.self, PolicyFile.self, FailureModes.self, Catalog.self, Licenses.self, ServiceNow.self])
 }
 
 extension ITSMGen {
@@ -189,6 +189,75 @@ extension ITSMGen {
           try output.flush()
           close(fd)
         }
+      }
+    }
+  }
+}
+
+extension ITSMGen {
+  struct ServiceNow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "servicenow",
+      abstract: "Print a ServiceNow incident audit-history export (CSV) for benchmarks.",
+      discussion: """
+        Each incident has 3 to 10 rows (sys_mod_count 0, 1, ...): New, In Progress, reassignments and priority changes, Resolved, and mostly Closed; dates in the instance format yyyy-MM-dd HH:mm:ss. About 150,000 incidents make 1,000,000 rows.
+        """)
+
+    @Option(help: "The random seed.") var seed: UInt64 = 42
+    @Option(help: "How many incidents.") var incidents: Int = 1000
+
+    func run() throws {
+      try CommandRunner.run(tool: "itsm-gen") {
+        let output = StandardOutput()
+        try output.append(
+          "number,short_description,incident_state,priority,impact,urgency,category,cmdb_ci,assignment_group,assigned_to,opened_at,sys_updated_at,sys_mod_count,reassignment_count,reopen_count,made_sla,contact_type,resolved_at,closed_at\n"
+        )
+        var r = SeededRandom(seed: seed)
+        let groups = ["Service Desk", "Messaging", "Network", "Data", "Identity"]
+        let start: Int64 = 1_767_225_600  // 2026-01-01
+        func date(_ s: Int64) -> String {
+          let t = Timestamp(seconds: s).rfc3339
+          return String(t.prefix(10)) + " " + String(t.dropFirst(11).prefix(8))
+        }
+        for n in 0..<incidents {
+          let service = DemoData.services[n % DemoData.services.count]
+          let opened = start + Int64(n) * 180 + Int64(r.next() % 120)
+          let rows = 3 + Int(r.next() % 8)
+          var at = opened
+          var group = "Service Desk"
+          var assignee = ""
+          var priority = 2 + Int(r.next() % 3)
+          var reassigned = 0
+          var resolvedAt: Int64?
+          var closedAt: Int64?
+          for k in 0..<rows {
+            var state = "In Progress"
+            if k == 0 {
+              state = "New"
+            } else if k == rows - 1 && rows > 3 {
+              state = "Closed"
+              closedAt = at
+              if resolvedAt == nil { resolvedAt = at }
+            } else if k == rows - 2 {
+              state = "Resolved"
+              resolvedAt = at
+            } else if k > 1 {
+              if r.chance(0.5) {
+                group = r.pick(groups)
+                reassigned += 1
+              } else {
+                priority = max(1, priority - 1)
+              }
+            }
+            if k >= 1 && assignee.isEmpty { assignee = r.pick(DemoData.people) }
+            let labels = ["", "1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"]
+            let line =
+              "INC\(1_000_000 + n),\"\(service.name) \(r.pick(DemoData.symptoms))\",\(state),\(labels[priority]),2 - Medium,2 - Medium,Software,\(service.name),\(group),\(assignee),\(date(opened)),\(date(at)),\(k),\(reassigned),0,true,\(r.chance(0.5) ? "Monitoring" : "Phone"),\(resolvedAt.map(date) ?? ""),\(closedAt.map(date) ?? "")\n"
+            try output.append(line)
+            at += 60 + Int64(r.next() % 3600)
+          }
+        }
+        try output.flush()
       }
     }
   }
