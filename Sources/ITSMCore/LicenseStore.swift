@@ -133,6 +133,10 @@ public final class LicenseStore {
   // MARK: Apps, assignments, activity
 
   public func importApp(_ app: LicenseApp) throws {
+    let existed =
+      try Bool.fetchOne(
+        db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM license_apps WHERE app = ? AND sku = ?)"),
+        arguments: [app.app, app.sku]) ?? false
     let values: [DatabaseValueConvertible?] = [
       app.tierRank, app.unitCost, app.costPeriod, app.seats, app.billing, app.vendor, app.renewalDate?.seconds,
       app.noticeDays, app.extra.isEmpty ? nil : JSONSerializer.string(app.extra),
@@ -150,7 +154,7 @@ public final class LicenseStore {
         OR vendor IS NOT excluded.vendor OR renewal_date IS NOT excluded.renewal_date
         OR notice_days IS NOT excluded.notice_days OR extra IS NOT excluded.extra
       """, StatementArguments([app.app, app.sku] + values + [now.seconds]))
-    count(changed: db.changesCount > 0, existed: nil)
+    count(changed: db.changesCount > 0, existed: existed)
   }
 
   /// Counts an upsert: `existed` when known, else a change is counted as created.
@@ -166,6 +170,11 @@ public final class LicenseStore {
 
   public func importAssignment(_ a: LicenseRecords.Assignment) throws {
     let num = try ensureAccount(a.account)
+    let existed =
+      try Bool.fetchOne(
+        db.cachedStatement(
+          sql: "SELECT EXISTS (SELECT 1 FROM license_assignments WHERE account_num = ? AND app = ? AND sku = ?)"),
+        arguments: [num, a.app, a.sku]) ?? false
     let statement = try prepared(
       "assign",
       """
@@ -173,7 +182,7 @@ public final class LicenseStore {
       ON CONFLICT DO UPDATE SET since = excluded.since WHERE since IS NOT excluded.since
       """)
     try statement.execute(arguments: [num, a.app, a.sku, a.since?.seconds])
-    count(changed: db.changesCount > 0, existed: nil)
+    count(changed: db.changesCount > 0, existed: existed)
   }
 
   /// Records one observation. One that says nothing new (the account's last activity in the

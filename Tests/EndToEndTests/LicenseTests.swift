@@ -118,6 +118,9 @@ struct LicenseTests {
     let s = try sandbox(policy: "licenses:\n  grace_period: 7d\n  apps:\n    m365: {downgrade: {E3: F3}}\n")
     #expect(
       try s.license(["import", "apps"], stdin: #"{"app":"m365","sku":"F3","unit_cost":8,"seats":50}"#).status == 0)
+    let repriced = try s.license(["import", "apps"], stdin: #"{"app":"m365","sku":"F3","unit_cost":8,"seats":60}"#)
+    #expect(repriced.records.first?["updated"] as? Int == 1)
+    #expect(repriced.records.first?["created"] as? Int == 0)
     #expect(try s.license(["flag"]).status == 0)
     #expect(try s.license(["reclaim"]).status == 0)
     let r = try s.license(["reclaim", "--now", "2026-11-27T00:00:00Z"])
