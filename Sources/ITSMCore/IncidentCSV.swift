@@ -13,7 +13,11 @@ public struct DateReader: Sendable {
   let isUTC: Bool
 
   public init(pattern: String?, timeZone: TimeZone) {
-    patterns = pattern.map { [$0] } ?? DateReader.detected
+    self.init(patterns: pattern.map { [$0] } ?? DateReader.detected, timeZone: timeZone)
+  }
+
+  init(patterns: [String], timeZone: TimeZone) {
+    self.patterns = patterns
     self.timeZone = timeZone
     isUTC = timeZone.identifier == "UTC" || timeZone.identifier == "GMT"
   }

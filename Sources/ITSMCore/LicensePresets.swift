@@ -95,7 +95,7 @@ public enum LicensePreset: String, CaseIterable, Sendable {
       // Google writes the epoch for accounts that never signed in.
       return t.seconds == 0 ? nil : t
     }
-    if let t = usDateTime(text) ?? dayMonthYear(text) { return t }
+    if let t = vendorFormats.read(text) { return t }
     let expected: String
     switch preset {
     case .m365: expected = "RFC 3339 or M/d/yyyy h:mm:ss AM"
@@ -106,48 +106,11 @@ public enum LicensePreset: String, CaseIterable, Sendable {
     throw RecordRejection("column '\(column)': unparseable date '\(text)' (expected \(expected))")
   }
 
-  /// `9/2/2026 10:11:00 AM` (US, as PowerShell's Export-Csv writes dates), times in UTC.
-  static func usDateTime(_ text: String) -> Timestamp? {
-    let parts = text.split(separator: " ")
-    let fields = parts.first?.split(separator: "/", omittingEmptySubsequences: false) ?? []
-    let date = fields.compactMap { Int64($0) }
-    guard fields.count == 3, date.count == 3, (1...12).contains(date[0]), (1...31).contains(date[1]) else { return nil }
-    var seconds: Int64 = 0
-    if parts.count >= 2 {
-      let pieces = parts[1].split(separator: ":", omittingEmptySubsequences: false)
-      let time = pieces.compactMap { Int64($0) }
-      guard time.count == pieces.count, time.count >= 2, time[0] < 24, time[1] < 60, time.count < 3 || time[2] < 60
-      else { return nil }
-      var hour = time[0]
-      if parts.count == 3 {
-        let marker = parts[2].uppercased()
-        guard marker == "AM" || marker == "PM", (1...12).contains(hour) else { return nil }
-        hour = hour % 12 + (marker == "PM" ? 12 : 0)
-      }
-      seconds = hour * 3600 + time[1] * 60 + (time.count > 2 ? time[2] : 0)
-    }
-    return dayStart(year: date[2], month: date[0], day: date[1]).map { Timestamp(seconds: $0.seconds + seconds) }
-  }
-
-  static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-
-  /// `14 Dec 2025` or `14 Dec 2025 15:31:57`, in UTC.
-  static func dayMonthYear(_ text: String) -> Timestamp? {
-    let parts = text.split(separator: " ")
-    guard parts.count >= 3, let day = Int64(parts[0]), let year = Int64(parts[2]),
-      let month = months.firstIndex(of: parts[1].prefix(3).lowercased())
-    else { return nil }
-    var seconds: Int64 = 0
-    if parts.count >= 4 {
-      let time = parts[3].split(separator: ":").compactMap { Int64($0) }
-      guard time.count >= 2, time[0] < 24, time[1] < 60 else { return nil }
-      seconds = time[0] * 3600 + time[1] * 60 + (time.count > 2 ? time[2] : 0)
-    }
-    return dayStart(year: year, month: Int64(month + 1), day: day).map { Timestamp(seconds: $0.seconds + seconds) }
-  }
-
-  static func dayStart(year: Int64, month: Int64, day: Int64) -> Timestamp? {
-    let text = String(format: "%04lld-%02lld-%02lld", year, month, day)
-    return TimestampParser.parseAbsolute(text)
-  }
+  /// The vendors' own formats, in UTC: `9/2/2026 10:11:00 AM` (US, as PowerShell's Export-Csv
+  /// writes dates) and `14 Dec 2025`, with or without a time (Atlassian).
+  static let vendorFormats = DateReader(
+    patterns: [
+      "M/d/yyyy h:mm:ss a", "M/d/yyyy H:mm:ss", "M/d/yyyy", "d MMM yyyy HH:mm:ss", "d MMM yyyy HH:mm", "d MMM yyyy",
+    ],
+    timeZone: TimeZone(identifier: "UTC")!)
 }
