@@ -151,7 +151,7 @@ public final class FailureModeImporter {
     if !input.given.contains("status") { incoming.status = stored.status }
     if !input.given.contains("actions") { incoming.actions = stored.actions }
     if !input.given.contains("extra") { incoming.extra = stored.extra }
-    var changes = FailureModeImporter.changes(from: stored.content, to: incoming.content)
+    var changes = stored.content.changes(to: incoming.content)
     if incoming.extra != stored.extra {
       changes.add(
         "extra",
@@ -182,18 +182,5 @@ public final class FailureModeImporter {
     incoming.updatedAt = now
     try store.update(incoming, events: events, context: context)
     summary.updated += 1
-  }
-
-  /// `{"field": {"before": ..., "after": ...}}` for each field that differs.
-  static func changes(from before: JSONObject, to after: JSONObject) -> JSONObject {
-    var keys: [String] = []
-    for field in before.fields + after.fields where !keys.contains(field.key) { keys.append(field.key) }
-    var changes = JSONObject()
-    for key in keys where before[key] != after[key] {
-      changes.add(
-        key,
-        .object(JSONObject([JSONField("before", before[key] ?? .null), JSONField("after", after[key] ?? .null)])))
-    }
-    return changes
   }
 }

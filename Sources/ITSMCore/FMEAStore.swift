@@ -20,6 +20,14 @@ public struct FMEAStore {
     created_at, updated_at, extra
     """
 
+  /// Written once: `derive --apply` and `alert` update thousands of modes in one transaction.
+  static let insertSQL =
+    "INSERT INTO failure_modes (\(columns)) VALUES (" + Array(repeating: "?", count: 23).joined(separator: ", ") + ")"
+  static let updateSQL =
+    "UPDATE failure_modes SET "
+    + columns.split(separator: ",").dropFirst().map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }
+    .joined(separator: ", ") + " WHERE num = ?"
+
   public func find(id: String) throws -> FailureMode? {
     try Row.fetchOne(
       db.cachedStatement(sql: "SELECT \(FMEAStore.columns) FROM failure_modes WHERE id = ?"), arguments: [id]
@@ -62,21 +70,15 @@ public struct FMEAStore {
 
   /// Stores a new mode and its events.
   public func insert(_ mode: inout FailureMode, events: [EventDraft], context: ChangeContext) throws {
-    try db.execute(
-      sql: "INSERT INTO failure_modes (\(FMEAStore.columns)) VALUES ("
-        + Array(repeating: "?", count: 23)
-        .joined(separator: ", ") + ")",
-      arguments: StatementArguments(FMEAStore.values(mode)))
+    try db.cachedStatement(sql: FMEAStore.insertSQL).execute(arguments: StatementArguments(FMEAStore.values(mode)))
     mode.rowID = db.lastInsertedRowID
     try EventLog.append(events, entity: FMEAStore.entity, id: mode.id, num: mode.rowID, context: context, in: db)
   }
 
   /// Writes a changed mode back and appends its events.
   public func update(_ mode: FailureMode, events: [EventDraft], context: ChangeContext) throws {
-    let names = FMEAStore.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-    let assignments = names.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
     let values = Array(FMEAStore.values(mode).dropFirst()) + [mode.rowID]
-    try db.execute(sql: "UPDATE failure_modes SET \(assignments) WHERE num = ?", arguments: StatementArguments(values))
+    try db.cachedStatement(sql: FMEAStore.updateSQL).execute(arguments: StatementArguments(values))
     try EventLog.append(events, entity: FMEAStore.entity, id: mode.id, num: mode.rowID, context: context, in: db)
   }
 

@@ -453,3 +453,18 @@ public struct JSONSerializer {
 
   public static func string(_ object: JSONObject) -> String { string(.object(object)) }
 }
+
+extension JSONObject {
+  /// `{"field": {"before": ..., "after": ...}}` for each field that differs from `after`: the
+  /// data of an `updated` event.
+  public func changes(to after: JSONObject) -> JSONObject {
+    var keys: [String] = []
+    for field in fields + after.fields where !keys.contains(field.key) { keys.append(field.key) }
+    var changes = JSONObject()
+    for key in keys where self[key] != after[key] {
+      changes.add(
+        key, .object(JSONObject([JSONField("before", self[key] ?? .null), JSONField("after", after[key] ?? .null)])))
+    }
+    return changes
+  }
+}

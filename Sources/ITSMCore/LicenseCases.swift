@@ -271,10 +271,13 @@ extension LicenseStore {
       ])
     var event = JSONObject([JSONField("before", .string(c.state)), JSONField("after", .string(state))])
     // What else the step set: the grace period, the savings, the SKU it moved to.
-    let (old, new) = (c.record, next.record)
-    for key in ["grace_until", "closed_at", "kept_by", "saved_monthly", "downgraded_to"] where new[key] != old[key] {
-      event.add(key, new[key])
+    if next.graceUntil != c.graceUntil { event.add("grace_until", next.graceUntil.map { .string($0.rfc3339) }) }
+    if next.closedAt != c.closedAt { event.add("closed_at", next.closedAt.map { .string($0.rfc3339) }) }
+    if next.keptBy != c.keptBy { event.add("kept_by", next.keptBy.map { .string($0) }) }
+    if next.savedMonthly != c.savedMonthly {
+      event.add("saved_monthly", next.savedMonthly.map { .double(LicenseCase.cents($0)) })
     }
+    if next.downgradedTo != c.downgradedTo { event.add("downgraded_to", next.downgradedTo.map { .string($0) }) }
     event.fields.append(contentsOf: data.fields)
     try EventLog.append(
       [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,

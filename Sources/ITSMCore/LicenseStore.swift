@@ -110,7 +110,7 @@ public final class LicenseStore {
     stored.departedAt = (row[5] as Int64?).map(Timestamp.init(seconds:))
     stored.hiredAt = (row[6] as Int64?).map(Timestamp.init(seconds:))
     if let text: String = row[7], case .object(let o)? = try? JSONParser.parse(text) { stored.extra = o }
-    let changes = FailureModeImporter.changes(from: LicenseStore.accountFields(stored), to: fields)
+    let changes = LicenseStore.accountFields(stored).changes(to: fields)
     guard !changes.isEmpty else {
       summary.unchanged += 1
       return
