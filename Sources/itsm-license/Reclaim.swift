@@ -7,7 +7,7 @@ extension ITSMLicense {
     static let configuration = CommandConfiguration(
       abstract: "Walk the open cases one step: notify, wait the grace period, reclaim or downgrade (cron).",
       discussion: """
-        Each step happens once: a departed account's seat is reclaimed at once; an exempt account, or one active again since its case opened, is kept; a candidate's manager gets one notification (kind notification, through the outbox that 'itsm-escalate notify' delivers; to licenses.notify when the account has no manager) and the grace period starts (licenses.grace_period, 14d); a notified case past its grace period is reclaimed (the assignment removed), or downgraded when licenses.apps.APP.downgrade names a lower SKU. A second run at the same time does nothing.
+        Each step happens once: a departed account's seat is reclaimed at once, whatever its case was opened for; an exempt account, or an inactive or never-used one active again within the app's inactivity window, is kept; a candidate's manager gets one notification (kind notification, through the outbox that 'itsm-escalate notify' delivers; to licenses.notify when the account has no manager) and the grace period starts (licenses.grace_period, 14d); a notified case past its grace period is reclaimed (the assignment removed), or downgraded when licenses.apps.APP.downgrade names a lower SKU with a price among the apps (departed and duplicate seats are always reclaimed). A second run at the same time does nothing.
 
         Prints what it did (kind license.action). Exit status: 3 with --check when cases are still open.
 

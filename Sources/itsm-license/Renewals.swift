@@ -7,7 +7,7 @@ extension ITSMLicense {
     static let configuration = CommandConfiguration(
       abstract: "Contracts renewing within a window, with utilization and a recommended seat count.",
       discussion: """
-        Recommended seats: the active ones plus 10 % headroom (at least 1); notice_by is the renewal date less the contract's notice days.
+        Recommended seats: the active ones, and those of accounts no activity export covers (they cannot be judged), plus 10 % headroom (at least 1); notice_by is the renewal date less the contract's notice days.
 
         Example:
           itsm-license renewals --within 120d --format table

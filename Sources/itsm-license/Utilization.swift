@@ -7,7 +7,7 @@ extension ITSMLicense {
     static let configuration = CommandConfiguration(
       abstract: "Purchased, assigned and active seats, and the monthly cost of idle and unassigned ones.",
       discussion: """
-        Active: a last activity within the app's inactivity window. One license.utilization record per app, SKU or department (departments have no purchased seats).
+        Active: a last activity within the app's inactivity window, the person not departed. Idle: the other seats of accounts the app's activity exports list; unobserved: seats of accounts no export lists (neither active nor idle). One license.utilization record per app, SKU or department (departments have no purchased seats).
 
         Example:
           itsm-license utilization --by sku --format table
