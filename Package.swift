@@ -17,6 +17,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    // The alert receiver (itsm-incident alert --listen); its optional traits are left off.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
   ],
   targets: [
     .target(
@@ -32,7 +34,9 @@ let package = Package(
         "ITSMCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .executableTarget(name: "itsm-incident", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
+    .executableTarget(
+      name: "itsm-incident",
+      dependencies: ["ITSMCore", "ITSMCommandSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     .executableTarget(name: "itsm-escalate", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-fmea", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-license", dependencies: ["ITSMCore", "ITSMCommandSupport"]),

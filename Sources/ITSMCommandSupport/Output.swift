@@ -62,7 +62,7 @@ public func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws {
 }
 
 /// Messages for people, on stderr: never data, silenced by `-q` except errors.
-public struct Messages {
+public struct Messages: Sendable {
   public var quiet: Bool
   public var tool: String
 

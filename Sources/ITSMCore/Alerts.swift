@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// One monitoring alert, as `itsm-incident alert` reads it.
 public struct Alert: Equatable, Sendable {
@@ -29,9 +30,11 @@ public enum AlertOutcome: Equatable, Sendable {
 public struct AlertIngest {
   public let store: IncidentStore
   public let context: ChangeContext
-  public let now: Timestamp
-  /// Called with each incident an alert opens, in the same transaction.
-  public var onOpened: ((Incident) throws -> Void)?
+  /// The time of the delivery: when alerts without their own time happened, and when the
+  /// incidents they open start their escalation clocks.
+  public var now: Timestamp
+  /// Called with each incident an alert opens and `now`, in the same transaction.
+  public var onOpened: ((Incident, Timestamp) throws -> Void)?
 
   public init(store: IncidentStore, context: ChangeContext, now: Timestamp) {
     self.store = store
@@ -100,7 +103,7 @@ public struct AlertIngest {
       incident.extra = alert.extra
       let data = JSONObject([JSONField("dedup_key", .string(alert.dedupKey))])
       try store.insert(&incident, events: [EventDraft(type: "opened", at: alert.at, data: data)], context: context)
-      try onOpened?(incident)
+      try onOpened?(incident, now)
       return .opened(incident)
     case (.resolved, let incident?):
       // Alerts may arrive out of order; a resolution never goes before the last change.
@@ -117,6 +120,59 @@ public struct AlertIngest {
       return .resolved(outcome.incident)
     case (.resolved, nil):
       return .ignored("no open incident has dedup key '\(alert.dedupKey)'; the resolved alert changes nothing")
+    }
+  }
+}
+
+extension AlertIngest {
+  /// An ingest whose new incidents are bound to the escalation policy in force, in the same
+  /// transaction, so that their clocks start when they open.
+  public static func bound(_ db: Database, policy: Policy, context: ChangeContext, now: Timestamp) -> AlertIngest {
+    var ingest = AlertIngest(store: IncidentStore(db, policy: policy), context: context, now: now)
+    let escalation = EscalationStore(db, policy: policy, context: context)
+    ingest.onOpened = { try escalation.bind($0, now: $1) }
+    return ingest
+  }
+}
+
+extension AppDatabase {
+  /// Applies the alerts of one delivery (an Alertmanager payload, say) in one IMMEDIATE
+  /// transaction: all of them, or none when any fails.
+  public func ingest(_ alerts: [Alert], policy: Policy, context: ChangeContext, now: Timestamp) throws
+    -> [AlertOutcome]
+  {
+    try write { db in
+      let ingest = AlertIngest.bound(db, policy: policy, context: context, now: now)
+      return try alerts.map { try ingest.apply($0) }
+    }
+  }
+
+  /// Group commit for deliveries that arrive together: one IMMEDIATE transaction in which each
+  /// delivery has a savepoint of its own, so that a delivery that fails is undone alone and
+  /// gets its error while the others commit. Throws (nothing committed) when the transaction
+  /// itself cannot begin or commit.
+  public func ingest(
+    deliveries: [(alerts: [Alert], now: Timestamp)], policy: Policy, context: ChangeContext
+  ) throws -> [Result<[AlertOutcome], Error>] {
+    try write { db in
+      // One ingest for the group: its statements are prepared once, not once per delivery.
+      var ingest = AlertIngest.bound(
+        db, policy: policy, context: context, now: deliveries.first?.now ?? Timestamp(seconds: 0))
+      return deliveries.map { delivery in
+        Result {
+          var outcomes: [AlertOutcome] = []
+          ingest.now = delivery.now
+          do {
+            try db.inSavepoint {
+              outcomes = try delivery.alerts.map { try ingest.apply($0) }
+              return .commit
+            }
+          } catch let error as DatabaseError {
+            throw AppDatabase.translate(error, path: path)
+          }
+          return outcomes
+        }
+      }
     }
   }
 }

@@ -189,13 +189,33 @@ public enum PolicyWriter {
 
 extension EscalationRules {
   /// The pinned form: the YAML of these rules and a short version derived from it.
+  /// Writing the YAML is far dearer than comparing rules, and a long-running process (the alert
+  /// receiver) pins the same rules in every transaction: the last answer is kept.
   public func pinned() throws -> (version: String, text: String) {
+    if let last = PinnedMemo.shared.answer(for: self) { return last }
     let text = try PolicyWriter.escalationYAML(self)
-    return ("p" + String(StableHash.fnv1a(text) >> 16, radix: 16), text)
+    let answer = ("p" + String(StableHash.fnv1a(text) >> 16, radix: 16), text)
+    PinnedMemo.shared.keep(answer, for: self)
+    return answer
   }
 
   /// Reads pinned rules back.
   public static func unpinned(version: String, text: String) throws -> EscalationRules {
     try PolicyLoader.parse(text, source: "pinned policy \(version)").escalation
+  }
+}
+
+/// The last `EscalationRules.pinned()` answer, shared by the process's threads.
+private final class PinnedMemo: @unchecked Sendable {
+  static let shared = PinnedMemo()
+  private let lock = NSLock()
+  private var last: (rules: EscalationRules, answer: (version: String, text: String))?
+
+  func answer(for rules: EscalationRules) -> (version: String, text: String)? {
+    lock.withLock { last.flatMap { $0.rules == rules ? $0.answer : nil } }
+  }
+
+  func keep(_ answer: (version: String, text: String), for rules: EscalationRules) {
+    lock.withLock { last = (rules, answer) }
   }
 }
