@@ -41,12 +41,12 @@ struct JSONLineWriter: RecordBuilder {
   }
 
   private mutating func key(_ key: StaticString) {
-    out.append(
-      contentsOf: first ? UnsafeRawBufferPointer(start: "\"", count: 1) : UnsafeRawBufferPointer(start: ",\"", count: 2)
-    )
+    if !first { out.append(UInt8(ascii: ",")) }
+    out.append(UInt8(ascii: "\""))
     first = false
     out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-    out.append(contentsOf: UnsafeRawBufferPointer(start: "\":", count: 2))
+    out.append(UInt8(ascii: "\""))
+    out.append(UInt8(ascii: ":"))
   }
 
   mutating func string(_ k: StaticString, _ value: String?) {
