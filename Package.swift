@@ -42,6 +42,8 @@ let package = Package(
     .executableTarget(name: "itsm-license", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-report", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
     .executableTarget(name: "itsm-gen", dependencies: ["ITSMCore", "ITSMCommandSupport"]),
+    // The readers under fuzzing; a normal build replays the kept corpus (scripts/stress).
+    .executableTarget(name: "itsm-fuzz", dependencies: ["ITSMCore"]),
     .testTarget(name: "ITSMCoreTests", dependencies: ["ITSMCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["ITSMCore"], exclude: ["Golden"]),
   ]

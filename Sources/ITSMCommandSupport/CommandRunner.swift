@@ -6,7 +6,7 @@ import ITSMCore
   import Glibc
 #endif
 
-/// The root command of an itsm executable. Its entry point ignores SIGPIPE before anything is
+/// The root command of an itsm executable. Its entry point ignores SIGPIPE (and SIGXFSZ) before anything is
 /// printed (help and completion scripts too), so that a closed pipe surfaces as EPIPE and ends
 /// the tool quietly instead of killing it.
 public protocol ITSMTool: ParsableCommand {}
@@ -14,6 +14,9 @@ public protocol ITSMTool: ParsableCommand {}
 extension ITSMTool {
   public static func main() {
     signal(SIGPIPE, SIG_IGN)
+    // Past a file size limit (ulimit -f), a write fails with EFBIG instead of killing the tool,
+    // so that SQLite rolls the transaction back and the tool exits 74 like on a full disk.
+    signal(SIGXFSZ, SIG_IGN)
     main(nil)
   }
 }

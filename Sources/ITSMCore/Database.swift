@@ -117,7 +117,13 @@ public final class AppDatabase: @unchecked Sendable {
   private static func createFile(_ path: String) throws {
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
-      throw ITSMError.io("cannot create the database \(path): \(String(cString: strerror(errno)))")
+      let reason = String(cString: strerror(errno))
+      if FileManager.default.fileExists(atPath: path) && [EACCES, EPERM, EROFS].contains(errno) {
+        throw ITSMError.io(
+          "\(path): cannot write the database: it is read-only (file or folder permissions, or a read-only file system: \(reason)); nothing changed"
+        )
+      }
+      throw ITSMError.io("cannot create the database \(path): \(reason)")
     }
     close(fd)
   }
@@ -195,6 +201,17 @@ public final class AppDatabase: @unchecked Sendable {
       return .configuration("\(path): not a usable itsm database (\(message))")
     case .SQLITE_CONSTRAINT:
       return .operationFailed("\(path): \(message)")
+    case .SQLITE_READONLY:
+      return .io(
+        "\(path): cannot write the database: it is read-only (file or folder permissions, or a read-only file system); nothing changed"
+      )
+    case .SQLITE_FULL:
+      return .io("\(path): the disk is full (or the file size limit was reached); nothing changed")
+    case .SQLITE_IOERR:
+      return .io("\(path): \(message): a full disk, a file size limit or a failing device; nothing changed")
+    case .SQLITE_CANTOPEN:
+      return .io(
+        "\(path): cannot open the database (\(message)); check that the file and its folder are readable and writable")
     default:
       return .io("\(path): \(message)")
     }
