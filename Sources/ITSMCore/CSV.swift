@@ -50,7 +50,9 @@ public struct CSVParser {
   ) throws {
     var pending: [UInt8] = []
     var startLine = 0
-    var lastLine = 0
+    // Inside a quoted field a blank line, spaces and all, is part of the value.
+    reader.keepsBlankLines = true
+    defer { reader.keepsBlankLines = false }
     try reader.forEachLine { number, line in
       guard case .text(let text) = line else {
         if !pending.isEmpty {
@@ -58,17 +60,17 @@ public struct CSVParser {
           pending = []
         }
         try body(number, .failure(RecordRejection("line is longer than the limit")), [])
-        lastLine = number
         return
       }
       if pending.isEmpty {
+        // Between records, a blank line is no record.
+        if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         startLine = number
       } else {
-        // The reader skips blank lines and strips line ends: inside a quoted field, both were text.
-        pending.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: number - lastLine))
+        // The reader strips line ends: inside a quoted field, the line end was text.
+        pending.append(UInt8(ascii: "\n"))
       }
       pending.append(contentsOf: text)
-      lastLine = number
       if let fields = fields(pending) {
         try body(startLine, .success(fields), pending)
         pending.removeAll(keepingCapacity: true)

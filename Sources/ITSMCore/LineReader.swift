@@ -148,6 +148,10 @@ public final class LineReader: @unchecked Sendable {
     return poll(&request, 1, 0) == 0
   }
 
+  /// Blank lines are skipped unless this is set: CSV keeps them, since inside a quoted field
+  /// they are part of the value.
+  public var keepsBlankLines = false
+
   private func deliver(
     _ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ body: (Int, InputLine) throws -> Void
   ) throws {
@@ -165,7 +169,7 @@ public final class LineReader: @unchecked Sendable {
       }
       i += 1
     }
-    if blank { return }
+    if blank && !keepsBlankLines { return }
     try body(number, .text(UnsafeBufferPointer(rebasing: line[start..<end])))
   }
 }

@@ -166,11 +166,17 @@ final class AlertReceiver: @unchecked Sendable {
           JSONField("incidents", .array(incidents)), JSONField("ignored", .array(ignored)),
         ])
     } catch let error as ITSMError {
-      if case .busy = error {
-        // Alertmanager retries a 5xx; 503 says the same as exit 75: nothing changed, try again.
-        return refuse(.serviceUnavailable, error.messages.joined(separator: "; "), retryAfter: true)
+      let reason = error.messages.joined(separator: "; ")
+      switch error {
+      case .busy, .io:
+        // Alertmanager retries a 5xx: 503 says what exit 75 or 74 says, nothing changed, try again.
+        return refuse(.serviceUnavailable, reason, retryAfter: true)
+      case .operationFailed, .invalidValue, .badInputLines, .usage:
+        // Refused by a rule (a lifecycle that does not allow the change): retrying will not help.
+        return refuse(.unprocessableContent, reason)
+      default:
+        return refuse(.internalServerError, reason)
       }
-      return refuse(.internalServerError, error.messages.joined(separator: "; "))
     } catch {
       return refuse(.internalServerError, "\(error)")
     }

@@ -52,4 +52,17 @@ struct LineReaderTests {
       Issue.record("\(error)")
     }
   }
+
+  @Test func csvQuotedFieldsKeepTheirBlankAndSpaceOnlyLines() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)").path
+    let text = "a,b\r\n\r\n1,\"x\r\n\r\n   \r\ny, z\"\r\n  \n2,\"\"\"q\"\"\"\n"
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var records: [(Int, [String])] = []
+    try CSVParser.forEachRecord(try LineReader(path: path)) { line, result, _ in
+      if case .success(let fields) = result { records.append((line, fields)) }
+    }
+    #expect(records.map(\.0) == [1, 3, 8])
+    #expect(records.map(\.1) == [["a", "b"], ["1", "x\n\n   \ny, z"], ["2", "\"q\""]])
+  }
 }
