@@ -17,12 +17,20 @@
       }
       var count = 0
       for folder in arguments.dropFirst(2) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        // A missing folder is an error: a moved corpus must not pass as an empty one.
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+          FileHandle.standardError.write(Data("itsm-fuzz: cannot read \(folder)\n".utf8))
+          exit(66)
+        }
         for name in names.sorted() where !name.hasPrefix(".") {
           guard let data = FileManager.default.contents(atPath: "\(folder)/\(name)") else { continue }
           data.withUnsafeBytes { raw in target.run(raw.bindMemory(to: UInt8.self)) }
           count += 1
         }
+      }
+      guard count > 0 else {
+        FileHandle.standardError.write(Data("itsm-fuzz: no inputs to replay\n".utf8))
+        exit(66)
       }
       print("\(count) inputs replayed through \(target.rawValue)")
     }

@@ -87,11 +87,16 @@ enum FuzzTarget: String, CaseIterable {
   /// libFuzzer's entry point; ITSM_FUZZ_TARGET names the reader.
   @_cdecl("LLVMFuzzerTestOneInput")
   public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let name = ProcessInfo.processInfo.environment["ITSM_FUZZ_TARGET"] ?? "jsonl"
-    guard let target = FuzzTarget(rawValue: name) else { fatalError("unknown ITSM_FUZZ_TARGET '\(name)'") }
-    target.run(UnsafeBufferPointer(start: data, count: size))
+    fuzzedTarget.run(UnsafeBufferPointer(start: data, count: size))
     return 0
   }
+
+  /// Read once: the environment is no place to look on every one of millions of inputs.
+  let fuzzedTarget: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["ITSM_FUZZ_TARGET"] ?? "jsonl"
+    guard let target = FuzzTarget(rawValue: name) else { fatalError("unknown ITSM_FUZZ_TARGET '\(name)'") }
+    return target
+  }()
 
   @_silgen_name("LLVMFuzzerRunDriver")
   func runFuzzerDriver(

@@ -40,7 +40,24 @@ final class AlertReceiver: @unchecked Sendable {
   }
 
   static let path = "alerts"
-  static let maximumBodyBytes = 16 << 20
+  /// Alertmanager sends a group's alerts in one payload, a few KiB each: 4 MiB is plenty.
+  static let maximumBodyBytes = 4 << 20
+  /// Payloads waiting for a commit beyond this are answered 503 (retry) instead of queued, so
+  /// that memory stays bounded under any burst.
+  static let maximumPending = 4096
+  static let idleSeconds: Int64 = 30
+
+  /// Set once the server is listening: a failure before it is a failure to listen.
+  final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+  }
+  private let listening = Flag()
+  /// Printing happens here, apart from the writes, so that a slow reader of stdout never holds
+  /// up a commit or its answer.
+  private let output = DispatchQueue(label: "itsm.alert-receiver.output")
 
   let source: ITSMIncident.Alert.Source
   let policy: Policy
@@ -50,7 +67,7 @@ final class AlertReceiver: @unchecked Sendable {
   let messages: Messages
   private let database: AppDatabase
   private let printer: RecordPrinter
-  /// The database, stdout and the counts are touched on this queue only.
+  /// The database and the counts are touched on this queue only; the printer on `output`.
   private let writer = DispatchQueue(label: "itsm.alert-receiver")
   private var committed = (payloads: 0, alerts: 0)
   private var refused = 0
@@ -78,24 +95,32 @@ final class AlertReceiver: @unchecked Sendable {
     var logger = Logger(label: "itsm-incident", factory: { StreamLogHandler.standardError(label: $0) })
     logger.logLevel = .error
     let messages = self.messages
+    let listening = self.listening
     let app = Application(
       router: router,
+      // A client that stops sending (half a body, say) is dropped, so it cannot hold up a stop.
+      server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleSeconds))),
       configuration: .init(
         address: .hostname(address.host, port: address.port), serverName: "itsm-incident", backlog: 4096),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? address.port
         var shown = address
         shown.port = port
+        listening.set()
         messages.info("itsm-incident: listening on http://\(shown)/\(Self.path) (SIGTERM or Ctrl-C stops)")
       },
       logger: logger)
+    var failure: Error?
     do {
       try Self.block { try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint]) }
     } catch {
-      throw ITSMError.io("cannot listen on \(address): \(error)")
+      failure = error
     }
-    writer.sync {
+    if let failure, !listening.isSet { throw ITSMError.io("cannot listen on \(address): \(failure)") }
+    writer.sync {}
+    output.sync {
       try? printer.flush()
+      if let failure { messages.warning("the server stopped on an error: \(failure)") }
       messages.info(
         "itsm-incident: stopped; \(committed.payloads) payloads (\(committed.alerts) alerts) committed, \(refused) refused"
       )
@@ -177,10 +202,18 @@ final class AlertReceiver: @unchecked Sendable {
       default:
         return refuse(.internalServerError, reason)
       }
+    } catch let rejection as RecordRejection {
+      return refuse(.unprocessableContent, rejection.reason)
+    } catch is Overloaded {
+      return refuse(
+        .serviceUnavailable, "more than \(Self.maximumPending) payloads are waiting for a commit; retry",
+        retryAfter: true)
     } catch {
       return refuse(.internalServerError, "\(error)")
     }
   }
+
+  private struct Overloaded: Error {}
 
   private func decode(_ body: ByteBuffer, now: Timestamp) throws -> [ITSMCore.Alert] {
     let value = try body.withUnsafeReadableBytes { raw in
@@ -199,10 +232,15 @@ final class AlertReceiver: @unchecked Sendable {
   /// of its own: one fsync for many payloads, and a payload that fails is undone alone.
   private func commit(_ alerts: [ITSMCore.Alert], now: Timestamp) async throws -> [AlertOutcome] {
     try await withCheckedThrowingContinuation { continuation in
-      let start = lock.withLock {
+      let start: Bool? = lock.withLock {
+        guard pending.count < Self.maximumPending else { return nil }
         pending.append(Pending(alerts: alerts, now: now, continuation: continuation))
         defer { draining = true }
         return !draining
+      }
+      guard let start else {
+        continuation.resume(throwing: Overloaded())
+        return
       }
       if start { writer.async { self.drain() } }
     }
@@ -231,22 +269,24 @@ final class AlertReceiver: @unchecked Sendable {
       do {
         let results = try database.ingest(
           deliveries: group.map { ($0.alerts, $0.now) }, policy: policy, context: context)
+        var touched: [AlertOutcome] = []
         for (waiting, result) in zip(group, results) {
           if case .success(let outcomes) = result {
             committed.payloads += 1
             committed.alerts += waiting.alerts.count
-            print(outcomes)
+            touched += outcomes
           }
           waiting.continuation.resume(with: result)
         }
+        output.async { [touched] in self.print(touched) }
       } catch {
         for waiting in group { waiting.continuation.resume(throwing: error) }
       }
     }
   }
 
-  /// Prints what a committed payload touched. A closed stdout stops the printing, not the
-  /// receiver: the payload is committed and its answer must say so.
+  /// Prints what committed payloads touched, on the output queue. A closed stdout stops the
+  /// printing, not the receiver: the payloads are committed and their answers say so.
   private func print(_ outcomes: [AlertOutcome]) {
     guard printing else { return }
     do {
