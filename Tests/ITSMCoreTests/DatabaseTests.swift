@@ -25,6 +25,43 @@ struct DatabaseTests {
     #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") } == 1)
   }
 
+  /// The receiver's group commit: a delivery that fails is undone alone, the others commit.
+  @Test func groupCommitUndoesAFailedDeliveryAlone() throws {
+    let database = try temporaryDatabase()
+    // A rule that refuses one title, as a constraint would, in the middle of the group.
+    try database.write {
+      try $0.execute(
+        sql: """
+          CREATE TRIGGER refuse_title BEFORE INSERT ON incidents WHEN NEW.title = 'refuse me'
+          BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+          """)
+    }
+    let policy = Policy()
+    let at = Timestamp(seconds: 1_000)
+    func alert(_ key: String, _ title: String) -> Alert {
+      Alert(dedupKey: key, state: .firing, title: title, service: "mail", priority: .p2, at: at, extra: JSONObject())
+    }
+    let results = try database.ingest(
+      deliveries: [
+        ([alert("a", "first")], at), ([alert("b", "kept part"), alert("c", "refuse me")], at),
+        ([alert("a", "first"), alert("d", "last")], at),
+      ], policy: policy, context: ChangeContext(actor: "t", source: "test"))
+    #expect((try? results[0].get())?.count == 1)
+    #expect((try? results[1].get()) == nil)
+    #expect((try? results[2].get())?.count == 2)
+    let stored = try database.read {
+      try Row.fetchAll($0, sql: "SELECT dedup_key, alert_count FROM incidents ORDER BY dedup_key").map {
+        "\($0[0] as String):\($0[1] as Int)"
+      }
+    }
+    // b went with the failed delivery, although its own insert had worked.
+    #expect(stored == ["a:2", "d:1"])
+    let events = try database.read {
+      try Int.fetchOne($0, sql: "SELECT count(*) FROM events WHERE entity_id = 'INC-2'")
+    }
+    #expect(events == 1)
+  }
+
   @Test func walModeAndBusyTimeout() throws {
     let database = try temporaryDatabase()
     #expect(try database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
