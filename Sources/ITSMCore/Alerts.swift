@@ -136,17 +136,6 @@ extension AlertIngest {
 }
 
 extension AppDatabase {
-  /// Applies the alerts of one delivery (an Alertmanager payload, say) in one IMMEDIATE
-  /// transaction: all of them, or none when any fails.
-  public func ingest(_ alerts: [Alert], policy: Policy, context: ChangeContext, now: Timestamp) throws
-    -> [AlertOutcome]
-  {
-    try write { db in
-      let ingest = AlertIngest.bound(db, policy: policy, context: context, now: now)
-      return try alerts.map { try ingest.apply($0) }
-    }
-  }
-
   /// Group commit for deliveries that arrive together: one IMMEDIATE transaction in which each
   /// delivery has a savepoint of its own, so that a delivery that fails is undone alone and
   /// gets its error while the others commit. Throws (nothing committed) when the transaction

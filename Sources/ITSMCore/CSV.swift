@@ -51,9 +51,7 @@ public struct CSVParser {
     var pending: [UInt8] = []
     var startLine = 0
     // Inside a quoted field a blank line, spaces and all, is part of the value.
-    reader.keepsBlankLines = true
-    defer { reader.keepsBlankLines = false }
-    try reader.forEachLine { number, line in
+    try reader.forEachLine(keepingBlankLines: true) { number, line in
       guard case .text(let text) = line else {
         if !pending.isEmpty {
           try body(startLine, .failure(RecordRejection("a quoted field is not closed")), pending)

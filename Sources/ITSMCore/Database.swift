@@ -108,6 +108,13 @@ public final class AppDatabase: @unchecked Sendable {
     return config
   }
 
+  /// One message for a database this user may not write, whichever layer finds out.
+  private static func readOnly(_ path: String, _ reason: String) -> ITSMError {
+    .io(
+      "\(path): cannot write the database: it is read-only (file or folder permissions, or a read-only file system: \(reason)); nothing changed"
+    )
+  }
+
   private static func newerDatabase(_ path: String) -> ITSMError {
     .configuration("\(path) was written by a newer version of itsm; upgrade itsm to use it (the file was not changed)")
   }
@@ -119,9 +126,7 @@ public final class AppDatabase: @unchecked Sendable {
     guard fd >= 0 else {
       let reason = String(cString: strerror(errno))
       if FileManager.default.fileExists(atPath: path) && [EACCES, EPERM, EROFS].contains(errno) {
-        throw ITSMError.io(
-          "\(path): cannot write the database: it is read-only (file or folder permissions, or a read-only file system: \(reason)); nothing changed"
-        )
+        throw readOnly(path, reason)
       }
       throw ITSMError.io("cannot create the database \(path): \(reason)")
     }
@@ -202,9 +207,7 @@ public final class AppDatabase: @unchecked Sendable {
     case .SQLITE_CONSTRAINT:
       return .operationFailed("\(path): \(message)")
     case .SQLITE_READONLY:
-      return .io(
-        "\(path): cannot write the database: it is read-only (file or folder permissions, or a read-only file system); nothing changed"
-      )
+      return readOnly(path, message)
     case .SQLITE_FULL:
       return .io("\(path): the disk is full (or the file size limit was reached); nothing changed")
     case .SQLITE_IOERR:

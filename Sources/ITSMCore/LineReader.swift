@@ -57,7 +57,10 @@ public final class LineReader: @unchecked Sendable {
   /// Calls `body` with each non-blank line and its 1-based number. `beforeWaiting` runs when
   /// the next read would block (a pipe with nothing in it yet), so that callers can flush or
   /// commit what they have so far; a regular file never waits.
+  /// Blank lines are skipped unless `keepingBlankLines`: CSV keeps them, since inside a quoted
+  /// field they are part of the value.
   public func forEachLine(
+    keepingBlankLines: Bool = false,
     beforeWaiting: () throws -> Void = {},
     _ body: (Int, InputLine) throws -> Void
   ) throws {
@@ -114,7 +117,9 @@ public final class LineReader: @unchecked Sendable {
           } else if length > maximumLineLength {
             try body(lineNumber, .tooLong(bytes: length))
           } else {
-            try deliver(UnsafeBufferPointer(rebasing: all[consumed..<(consumed + length)]), lineNumber, body)
+            try deliver(
+              UnsafeBufferPointer(rebasing: all[consumed..<(consumed + length)]), lineNumber,
+              keepingBlank: keepingBlankLines, body)
           }
           consumed += length + (newline == nil ? 0 : 1)
           scannedTo = consumed
@@ -148,12 +153,8 @@ public final class LineReader: @unchecked Sendable {
     return poll(&request, 1, 0) == 0
   }
 
-  /// Blank lines are skipped unless this is set: CSV keeps them, since inside a quoted field
-  /// they are part of the value.
-  public var keepsBlankLines = false
-
   private func deliver(
-    _ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ body: (Int, InputLine) throws -> Void
+    _ line: UnsafeBufferPointer<UInt8>, _ number: Int, keepingBlank: Bool, _ body: (Int, InputLine) throws -> Void
   ) throws {
     var start = 0
     var end = line.count
@@ -169,7 +170,7 @@ public final class LineReader: @unchecked Sendable {
       }
       i += 1
     }
-    if blank && !keepsBlankLines { return }
+    if blank && !keepingBlank { return }
     try body(number, .text(UnsafeBufferPointer(rebasing: line[start..<end])))
   }
 }

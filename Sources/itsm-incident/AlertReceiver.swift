@@ -67,7 +67,8 @@ final class AlertReceiver: @unchecked Sendable {
   let messages: Messages
   private let database: AppDatabase
   private let printer: RecordPrinter
-  /// The database and the counts are touched on this queue only; the printer on `output`.
+  /// The database and `committed` are touched on this queue only, the printer on `output`,
+  /// `pending`, `draining` and `refused` under `lock`.
   private let writer = DispatchQueue(label: "itsm.alert-receiver")
   private var committed = (payloads: 0, alerts: 0)
   private var refused = 0
@@ -122,7 +123,7 @@ final class AlertReceiver: @unchecked Sendable {
       try? printer.flush()
       if let failure { messages.warning("the server stopped on an error: \(failure)") }
       messages.info(
-        "itsm-incident: stopped; \(committed.payloads) payloads (\(committed.alerts) alerts) committed, \(refused) refused"
+        "itsm-incident: stopped; \(committed.payloads) payloads (\(committed.alerts) alerts) committed, \(lock.withLock { refused }) refused"
       )
     }
   }
@@ -304,10 +305,9 @@ final class AlertReceiver: @unchecked Sendable {
   }
 
   private func refuse(_ status: HTTPResponse.Status, _ reason: String, retryAfter: Bool = false) -> Response {
-    writer.async {
-      self.refused += 1
-      self.messages.warning("POST /\(Self.path): \(status.code) \(reason)")
-    }
+    // A refusal writes nothing: it stays off the writer queue, which only commits.
+    lock.withLock { refused += 1 }
+    messages.warning("POST /\(Self.path): \(status.code) \(reason)")
     var response = Self.answer(
       status, [JSONField("status", .string("refused")), JSONField("reason", .string(reason))])
     if retryAfter { response.headers[.retryAfter] = "5" }
