@@ -32,10 +32,28 @@ enum IncidentKey: String, CaseIterable {
   case updatedAt = "updated_at"
   case extra
 
-  /// The key names in slot order; a linear scan of short strings beats hashing them.
+  /// The key names in slot order.
   static let names: [String] = allCases.map(\.rawValue)
   /// The cases in slot order (`allCases` builds a new array on every use).
   static let ordered: [IncidentKey] = allCases
+  /// The slots of the names by their length and first byte: a record's key is compared with
+  /// the one or two names that share both, not with all of them (a failed String comparison
+  /// costs a call), nor hashed.
+  private static let buckets: [[(name: String, slot: Int)]] = {
+    var buckets = [[(name: String, slot: Int)]](repeating: [], count: 64 * 32)
+    for (slot, name) in names.enumerated() { buckets[bucket(name.utf8.count, name.utf8.first!)].append((name, slot)) }
+    return buckets
+  }()
+
+  private static func bucket(_ count: Int, _ first: UInt8) -> Int { (count & 63) * 32 + Int(first & 31) }
+
+  /// The slot of a key name; nil for a key itsm does not model.
+  static func slot(of key: String) -> Int? {
+    let utf8 = key.utf8
+    guard let first = utf8.first, utf8.count < 64 else { return nil }
+    for candidate in buckets[bucket(utf8.count, first)] where candidate.name == key { return candidate.slot }
+    return nil
+  }
 }
 
 extension Incident {
@@ -51,7 +69,7 @@ struct IncidentFields {
   init(_ object: JSONObject) {
     slots = [JSONValue?](repeating: nil, count: IncidentKey.ordered.count)
     for field in object.fields {
-      if let slot = IncidentKey.names.firstIndex(of: field.key) {
+      if let slot = IncidentKey.slot(of: field.key) {
         slots[slot] = field.value
       } else {
         unknown.append(field)

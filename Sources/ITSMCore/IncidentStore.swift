@@ -253,19 +253,61 @@ public struct IncidentStore {
     }
   }
 
+  /// Like `forEachFacts`, but for a calculator that can be split: with `database` and a
+  /// large table, each of two connections feeds a calculator of its own on its own thread
+  /// (nothing is handed between threads per incident), and the two are merged at the end.
+  public func reduceFacts<Reducer: FactsReducer>(
+    since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?, firstHumanAction: Bool,
+    database: AppDatabase? = nil, environment: [String: String] = [:], splitOver rowsPerPart: Int = 200_000,
+    _ make: @escaping @Sendable () -> Reducer
+  ) throws -> Reducer {
+    let needs = make().needs
+    var query = FactsQuery(since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction)
+    query.needs = needs
+    let policy = self.policy
+    if let database, let rows = try FactsQuery.rowRange(db), rows.count > rowsPerPart {
+      var splitQuery = FactsQuery(
+        since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
+        byRowRange: try query.coversMostOf(rows, db))
+      splitQuery.needs = needs
+      let split = splitQuery
+      let half = rows.lowerBound + Int64(rows.count / 2)
+      let parts = [rows.lowerBound...half - 1, half...rows.upperBound]
+      if var partials = try database.readInParallel(
+        parts: parts.count, environment: environment,
+        { part, db in
+          var reducer = make()
+          try split.run(db, rows: parts[part]) { c in
+            if let facts = IncidentStore.facts(c, policy: policy) { reducer.add(facts) }
+          }
+          return reducer
+        })
+      {
+        var total = partials.removeFirst()
+        for partial in partials { total.merge(partial) }
+        return total
+      }
+    }
+    var reducer = make()
+    try query.run(db, rows: nil) { c in
+      if let facts = IncidentStore.facts(c, policy: policy) { reducer.add(facts) }
+    }
+    return reducer
+  }
+
   /// One row of the facts query as facts; nil for a row without priority or opening.
   static func facts(_ c: ColumnReader, policy: Policy) -> IncidentFacts? {
     guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return nil }
     var facts = IncidentFacts(priority: priority, service: c.string(1) ?? "", openedAt: opened)
     facts.team = c.string(2)
     facts.region = c.string(3)
-    facts.tier = c.string(4).flatMap(SupportTier.init(rawValue:))
+    facts.tier = c.choice(4, SupportTier.columnChoices)
     facts.startedAt = c.time(6)
     facts.acknowledgedAt = c.time(7)
     facts.firstResolvedAt = c.time(8)
     facts.reopenCount = Int(c.int(9) ?? 0)
     // Normalized in Swift, as for records on stdin (SQLite's lower() knows only ASCII).
-    facts.causeKey = c.string(10).flatMap(IncidentFacts.causeKey)
+    facts.causeKey = c.bytes(10).flatMap(IncidentFacts.causeKey(utf8:))
     facts.usersAffected = c.int(11).map { Int($0) }
     if let users = c.int(11), let resolved = c.time(12) {
       let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
@@ -273,9 +315,9 @@ public struct IncidentStore {
       facts.financialImpact = policy.cost(ofLostMinutes: loss, service: facts.service)
     }
     facts.firstHumanActionAt = c.time(13)
-    facts.status = c.string(14).flatMap(IncidentStatus.init(rawValue:))
+    facts.status = c.choice(14, IncidentStatus.columnChoices)
     facts.id = c.string(19)
-    facts.impactType = c.string(20).flatMap(ImpactType.init(rawValue:))
+    facts.impactType = c.choice(20, ImpactType.columnChoices)
     facts.heldSince = c.time(21)
     if let timeouts = c.int(16), let manual = c.int(17) {
       facts.escalationSplitKnown = true
@@ -531,6 +573,8 @@ struct FactsQuery: Sendable {
   let firstHumanAction: Bool
   /// With a range of rows: read the range itself (true), or filter what the indexes find.
   var byRowRange = true
+  /// The facts to read; the others are NULL (SQLite then need not decode them).
+  var needs = FactsNeeds.all
 
   init(since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?, firstHumanAction: Bool, byRowRange: Bool = true)
   {
@@ -575,10 +619,13 @@ struct FactsQuery: Sendable {
       ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?) OR \(Schema.openCondition)"
       : "opened_at >= ? AND opened_at < ?"
     if rows != nil { condition = "\(byRowRange ? "" : "+")i.num BETWEEN ? AND ? AND (\(condition))" }
+    func column(_ name: String, _ need: FactsNeeds) -> String { needs.contains(need) ? name : "NULL" }
     let sql = """
-      SELECT priority, service, team, region, tier, opened_at, started_at, acknowledged_at, first_resolved_at,
-        reopen_count, root_cause, users_affected, resolved_at, \(human),
-        status, escalation_level, s.escalations_timeout, s.escalations_manual, s.held_seconds, i.id, impact_type, s.held_since
+      SELECT priority, service, \(column("team", .team)), \(column("region", .region)), tier, opened_at, started_at,
+        acknowledged_at, first_resolved_at, reopen_count, \(column("root_cause", .cause)), users_affected, resolved_at,
+        \(human), \(column("status", .status)), escalation_level, s.escalations_timeout, s.escalations_manual,
+        \(column("s.held_seconds", .hold)), \(column("i.id", .id)), \(column("impact_type", .impactType)),
+        \(column("s.held_since", .hold))
       FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
       WHERE \(condition)
       """

@@ -127,17 +127,73 @@ extension IncidentFacts {
   /// A root cause as repeats compare it: trimmed and lower-cased; nil when blank. (The
   /// database does the same in SQL: `lower(trim(root_cause))`.)
   public static func causeKey(_ text: String) -> String? {
+    var text = text
+    if let key = text.withUTF8({ causeKey(asciiBytes: $0) }) { return key.isEmpty ? nil : key }
     let scalars = text.unicodeScalars
     guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
       let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
     else { return nil }
     return String(scalars[first...last]).lowercased()
   }
+
+  /// The cause key of UTF-8 text; nil for a blank text.
+  static func causeKey(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    if let key = causeKey(asciiBytes: bytes) { return key.isEmpty ? nil : key }
+    return causeKey(String(decoding: bytes, as: UTF8.self))
+  }
+
+  /// The cause key of ASCII text, trimmed and lower-cased byte by byte with one allocation
+  /// (the same as the Unicode path gives for ASCII); "" when blank, nil when not ASCII.
+  private static func causeKey(asciiBytes bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    var start = 0
+    var end = bytes.count
+    if bytes.contains(where: { $0 >= 0x80 }) { return nil }
+    while start < end && isSpace(bytes[start]) { start += 1 }
+    while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+    if start == end { return "" }
+    return String(unsafeUninitializedCapacity: end - start) { out in
+      for i in start..<end {
+        let b = bytes[i]
+        out[i - start] = b >= 0x41 && b <= 0x5A ? b + 0x20 : b
+      }
+      return end - start
+    }
+  }
+}
+
+/// A calculator over incident facts that can be split: parts fed with disjoint sets of
+/// incidents and merged give what one fed with all of them gives.
+public protocol FactsReducer: Sendable {
+  /// The facts it reads; a reader may leave the others out.
+  var needs: FactsNeeds { get }
+  mutating func add(_ facts: IncidentFacts)
+  mutating func merge(_ other: Self)
+}
+
+extension FactsReducer {
+  public var needs: FactsNeeds { .all }
+}
+
+/// Facts that not every report reads (the rest are always there).
+public struct FactsNeeds: OptionSet, Sendable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+
+  public static let team = FactsNeeds(rawValue: 1)
+  public static let region = FactsNeeds(rawValue: 2)
+  public static let cause = FactsNeeds(rawValue: 4)
+  public static let status = FactsNeeds(rawValue: 8)
+  public static let id = FactsNeeds(rawValue: 16)
+  public static let impactType = FactsNeeds(rawValue: 32)
+  /// Time on hold, as itsm-escalate counted it.
+  public static let hold = FactsNeeds(rawValue: 64)
+  public static let all: FactsNeeds = [.team, .region, .cause, .status, .id, .impactType, .hold]
 }
 
 /// Computes the operational metrics of REFERENCE.md over the incidents opened in a window,
 /// per group. Pure: feed it facts, ask for records.
-public struct MetricsCalculator {
+public struct MetricsCalculator: FactsReducer {
   public let since: Timestamp?
   public let until: Timestamp?
   public let dimensions: [MetricDimension]
@@ -154,7 +210,7 @@ public struct MetricsCalculator {
   private var groups: [Accumulator] = []
   /// Openings per service and normalized root cause, with the group they count in (-1: before
   /// the window). Repeats are found at the end, so input need not be sorted.
-  private var causes: [String: [(Timestamp, Int)]] = [:]
+  private var causes: [CauseOfService: [(Timestamp, Int)]] = [:]
 
   public init(since: Timestamp?, until: Timestamp?, dimensions: [MetricDimension], variant: MTTRVariant) {
     self.since = since
@@ -177,7 +233,31 @@ public struct MetricsCalculator {
       groups[group(of: facts, at: resolved)].addResolved(facts)
     }
     if findsRepeats, let cause = facts.causeKey {
-      causes[facts.service + "\u{1F}" + cause, default: []].append((facts.openedAt, index))
+      causes[CauseOfService(service: facts.service, cause: cause), default: []].append((facts.openedAt, index))
+    }
+  }
+
+  /// The group columns, and root causes when it finds repeats.
+  public var needs: FactsNeeds {
+    var needs: FactsNeeds = findsRepeats ? [.cause] : []
+    if dimensions.contains(.team) { needs.insert(.team) }
+    if dimensions.contains(.region) { needs.insert(.region) }
+    if dimensions.contains(.impactType) { needs.insert(.impactType) }
+    return needs
+  }
+
+  /// Adds what another calculator with the same settings counted.
+  public mutating func merge(_ other: MetricsCalculator) {
+    // The other's group numbers, as this one numbers them.
+    var renumbered: [Int] = []
+    for index in other.groups.indices {
+      let (slot, isNew) = table.slot(forKey: other.table.keys[index])
+      if isNew { groups.append(Accumulator()) }
+      groups[slot].merge(other.groups[index])
+      renumbered.append(slot)
+    }
+    for (key, openings) in other.causes {
+      causes[key, default: []].append(contentsOf: openings.map { ($0.0, $0.1 < 0 ? -1 : renumbered[$0.1]) })
     }
   }
 
@@ -208,10 +288,16 @@ public struct MetricsCalculator {
   }
 }
 
+/// A service and a normalized root cause: what makes incidents repeats of each other.
+struct CauseOfService: Hashable, Sendable {
+  let service: String
+  let cause: String
+}
+
 /// The groups of a report by their key values: created on first sight, listed in the order
 /// of their values (absent values last). The lookup joins the values into one string: for one
 /// or two short values that is a small string, with no allocation per incident.
-struct GroupTable {
+struct GroupTable: Sendable {
   let dimensions: [MetricDimension]
   private var index: [String: Int] = [:]
   private(set) var keys: [[String?]] = []
@@ -220,11 +306,39 @@ struct GroupTable {
 
   /// The index of the incident's group at `time`, and whether the group is new.
   mutating func slot(of facts: IncidentFacts, at time: Timestamp) -> (index: Int, isNew: Bool) {
+    let code = GroupTable.code(of: facts, dimensions)
+    if let code, let existing = byCode[code] { return (existing, false) }
+    let found = slot(forKey: dimensions.map { $0.value(of: facts, at: time) })
+    if let code { byCode[code] = found.index }
+    return found
+  }
+
+  /// Groups found by a number instead of a key string, when every dimension is a small enum.
+  private var byCode: [Int: Int] = [:]
+
+  /// A number for the incident's group when every dimension is one of a few values
+  /// (priority, tier, impact type), so that most incidents find their group without a
+  /// string being built; nil otherwise.
+  private static func code(of facts: IncidentFacts, _ dimensions: [MetricDimension]) -> Int? {
+    var code = 0
+    for dimension in dimensions {
+      switch dimension {
+      case .priority: code = code * 16 + facts.priority.rawValue
+      case .tier: code = code * 16 + (facts.tier.flatMap { SupportTier.allCases.firstIndex(of: $0) } ?? 15)
+      case .impactType: code = code * 16 + (facts.impactType.flatMap { ImpactType.allCases.firstIndex(of: $0) } ?? 15)
+      default: return nil
+      }
+    }
+    return code
+  }
+
+  /// The index of the group with these values, and whether the group is new.
+  mutating func slot(forKey values: [String?]) -> (index: Int, isNew: Bool) {
     var joined = ""
-    for dimension in dimensions { joined += (dimension.value(of: facts, at: time) ?? "\u{0}") + "\u{1F}" }
+    for value in values { joined += (value ?? "\u{0}") + "\u{1F}" }
     if let existing = index[joined] { return (existing, false) }
     index[joined] = keys.count
-    keys.append(dimensions.map { $0.value(of: facts, at: time) })
+    keys.append(values)
     return (keys.count - 1, true)
   }
 
@@ -247,7 +361,7 @@ struct GroupTable {
 }
 
 /// Running totals of one group.
-struct Accumulator {
+struct Accumulator: Sendable {
   var incidents = 0
   var ttaMinutes: [Double] = []
   var ttrMinutes: [Double] = []
@@ -281,6 +395,23 @@ struct Accumulator {
     if f.escalatedByTimeout { escalatedByTimeout += 1 }
     if f.escalatedByHand { escalatedByHand += 1 }
     if !f.escalationSplitKnown { escalationSplitUnknown += 1 }
+  }
+
+  /// Adds the counts of the same group from another part of the incidents.
+  mutating func merge(_ o: Accumulator) {
+    incidents += o.incidents
+    ttaMinutes += o.ttaMinutes
+    ttrMinutes += o.ttrMinutes
+    resolved += o.resolved
+    reopened += o.reopened
+    shiftLeft += o.shiftLeft
+    repeats += o.repeats
+    lossMinutes += o.lossMinutes
+    cost += o.cost
+    escalated += o.escalated
+    escalatedByTimeout += o.escalatedByTimeout
+    escalatedByHand += o.escalatedByHand
+    escalationSplitUnknown += o.escalationSplitUnknown
   }
 
   /// Counts an incident first resolved in the window, for the reopen and shift-left rates.
@@ -340,10 +471,55 @@ struct Summary {
       (mean, p50, p90) = (nil, nil, nil)
       return
     }
-    let sorted = values.sorted()
     mean = .double(round(values.reduce(0, +) / Double(values.count), 1))
-    p50 = .double(round(Summary.percentile(sorted, 0.5), 1))
-    p90 = .double(round(Summary.percentile(sorted, 0.9), 1))
+    // Selection, not a sort: the two values around each rank, in linear time.
+    var scratch = values
+    let p90 = Summary.percentile(selectingIn: &scratch, 0.9, below: scratch.count)
+    // Selecting the 90th put everything up to its rank in front: the median is there.
+    let rank90 = Int((0.9 * Double(values.count - 1)).rounded(.down))
+    self.p50 = .double(round(Summary.percentile(selectingIn: &scratch, 0.5, below: rank90 + 1), 1))
+    self.p90 = .double(round(p90, 1))
+  }
+
+  /// The percentile of all `values` (as `percentile` over them sorted), found by
+  /// rearranging `values[..<limit]`, which must hold the ranks the percentile needs; after
+  /// it, the values up to the lower rank are before it.
+  static func percentile(selectingIn values: inout [Double], _ p: Double, below limit: Int) -> Double {
+    let count = values.count
+    let position = p * Double(count - 1)
+    let lower = Int(position.rounded(.down))
+    values.withUnsafeMutableBufferPointer { select(lower, in: $0, 0, limit - 1) }
+    let low = values[lower]
+    guard lower + 1 < count else { return low }
+    // The next rank is the smallest value after the lower one.
+    var high = values[lower + 1]
+    for i in (lower + 2)..<max(lower + 2, count) where values[i] < high { high = values[i] }
+    return low + (high - low) * (position - Double(lower))
+  }
+
+  /// Rearranges `a[from...to]` so that `a[k]` holds the value a sort would put there, with
+  /// nothing greater before it and nothing smaller after it: a three-way quickselect (many
+  /// equal minutes cost nothing) with the median of three as pivot.
+  private static func select(_ k: Int, in a: UnsafeMutableBufferPointer<Double>, _ from: Int, _ to: Int) {
+    var (left, right) = (from, to)
+    while left < right {
+      let mid = left + (right - left) / 2
+      let pivot = max(min(a[left], a[mid]), min(max(a[left], a[mid]), a[right]))
+      var (lt, i, gt) = (left, left, right)
+      while i <= gt {
+        if a[i] < pivot {
+          a.swapAt(lt, i)
+          lt += 1
+          i += 1
+        } else if a[i] > pivot {
+          a.swapAt(i, gt)
+          gt -= 1
+        } else {
+          i += 1
+        }
+      }
+      if k < lt { right = lt - 1 } else if k > gt { left = gt + 1 } else { return }
+    }
   }
 
   static func percentile(_ sorted: [Double], _ p: Double) -> Double {

@@ -102,4 +102,33 @@ struct ColumnReader {
   }
 
   func time(_ i: Int32) -> Timestamp? { int(i).map(Timestamp.init(seconds:)) }
+
+  /// The column's text as one of an enum's raw values, compared byte by byte without a
+  /// String; nil for NULL or any other text.
+  func choice<Value>(_ i: Int32, _ choices: ByteChoices<Value>) -> Value? {
+    guard let text = sqlite3_column_text(handle, i) else { return nil }
+    return choices.match(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))))
+  }
+
+  /// The column's UTF-8 bytes, valid until the next step; nil for NULL.
+  func bytes(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
+    guard let text = sqlite3_column_text(handle, i) else { return nil }
+    return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i)))
+  }
 }
+
+/// The raw values of an enum as bytes, for reading them from columns without a String each.
+struct ByteChoices<Value>: Sendable where Value: RawRepresentable & CaseIterable & Sendable, Value.RawValue == String {
+  private let choices: [([UInt8], Value)]
+
+  init() { choices = Value.allCases.map { (Array($0.rawValue.utf8), $0) } }
+
+  func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+    for (raw, value) in choices where raw.count == bytes.count && raw.elementsEqual(bytes) { return value }
+    return nil
+  }
+}
+
+extension SupportTier { static let columnChoices = ByteChoices<SupportTier>() }
+extension IncidentStatus { static let columnChoices = ByteChoices<IncidentStatus>() }
+extension ImpactType { static let columnChoices = ByteChoices<ImpactType>() }

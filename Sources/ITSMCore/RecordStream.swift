@@ -19,11 +19,15 @@ public struct RecordCounts: Equatable, Sendable {
 /// checked, so that one run reports up to `maximumReported` bad lines; with `skipInvalid` each
 /// bad line goes to `onReject` and the valid ones are applied.
 ///
-/// Reading, parsing and decoding run on a second thread, so that they overlap with the
-/// database work of `apply` on the calling thread; a bounded queue keeps memory flat.
+/// Reading runs on a second thread, and parsing and decoding on as many more as the machine
+/// has cores (in batches of lines, put back in order before `apply`), so that they overlap
+/// with the database work of `apply` on the calling thread; a bounded number of batches in
+/// flight keeps memory flat.
 public struct RecordStream {
   public var skipInvalid = false
   public var maximumReported = 20
+  /// Threads that parse and decode JSON Lines.
+  public var decoders = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
   public init(skipInvalid: Bool = false) { self.skipInvalid = skipInvalid }
 
@@ -34,11 +38,33 @@ public struct RecordStream {
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
     onIdle: () throws -> Void = {}
   ) throws -> RecordCounts {
-    let channel = BatchChannel<StreamItem<T>>(capacity: 8)
-    let producer = Thread { RecordStream.produce(reader, decode: decode, into: channel) }
-    producer.stackSize = 8 << 20
+    let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
+    let work = BatchChannel<RawBatch>(capacity: 16)
+    let inFlight = Permits(16)
+    let decoding = DispatchGroup()
+    for _ in 0..<decoders {
+      decoding.enter()
+      let thread = Thread {
+        RecordStream.decodeBatches(from: work, into: channel, decode: decode, limit: reader.maximumLineLength)
+        decoding.leave()
+      }
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+    let producer = Thread {
+      let failure = RecordStream.read(reader, into: work, permits: inFlight)
+      work.finish(nil)
+      decoding.wait()
+      channel.finish(failure)
+    }
+    producer.stackSize = 1 << 20
     producer.start()
-    return try consume(channel, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: onIdle)
+    defer {
+      inFlight.cancel()
+      work.cancel()
+    }
+    return try consume(
+      channel, permits: inFlight, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: onIdle)
   }
 
   /// The same for CSV: the first record is the header, and `decode` gets each row's cells by
@@ -50,10 +76,15 @@ public struct RecordStream {
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
-    let channel = BatchChannel<StreamItem<T>>(capacity: 8)
+    let channel = BatchChannel<DecodedBatch<T>>(capacity: 8)
     let producer = Thread {
       var header: CSVHeader?
       var batch: [StreamItem<T>] = []
+      var sequence = 0
+      func send() -> Bool {
+        defer { sequence += 1 }
+        return channel.send([DecodedBatch(sequence: sequence, items: batch)])
+      }
       do {
         try CSVParser.forEachRecord(reader) { line, fields, raw in
           switch fields {
@@ -75,12 +106,12 @@ public struct RecordStream {
             }
           }
           if batch.count == 256 {
-            guard channel.send(batch) else { throw CancellationError() }
+            guard send() else { throw CancellationError() }
             batch.removeAll(keepingCapacity: true)
           }
         }
         if header == nil { throw ITSMError.badInputLines(["\(reader.sourceName): no header row"], more: 0) }
-        if !batch.isEmpty { _ = channel.send(batch) }
+        if !batch.isEmpty { _ = send() }
         channel.finish(nil)
       } catch {
         channel.finish(error is CancellationError ? nil : error)
@@ -88,11 +119,11 @@ public struct RecordStream {
     }
     producer.stackSize = 8 << 20
     producer.start()
-    return try consume(channel, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: {})
+    return try consume(channel, permits: nil, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: {})
   }
 
   private func consume<T>(
-    _ channel: BatchChannel<StreamItem<T>>, source: String, apply: (T, Int) throws -> Void,
+    _ channel: BatchChannel<DecodedBatch<T>>, permits: Permits?, source: String, apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void, onIdle: () throws -> Void
   ) throws -> RecordCounts {
     // Never wait for the reading thread here: after a failure it may be blocked reading a
@@ -101,26 +132,34 @@ public struct RecordStream {
     var counts = RecordCounts()
     var messages: [String] = []
     var unreported = 0
-    while let batch = try channel.next() {
-      for item in batch {
-        counts.read += 1
-        switch item {
-        case .decoded(let line, let value):
-          if messages.isEmpty { try apply(value, line) }
-        case .idle:
-          // The input paused (a pipe with nothing more yet). Streams that commit in parts do
-          // so here; one with a bad line stops here rather than at an end that may never come.
-          counts.read -= 1
-          if !messages.isEmpty { throw ITSMError.badInputLines(messages, more: unreported) }
-          try onIdle()
-        case .rejected(let line, let reason, let input):
-          counts.rejected += 1
-          if skipInvalid {
-            try input.withUnsafeBufferPointer { try onReject(line, reason, $0) }
-          } else if messages.count < maximumReported {
-            messages.append("\(source):\(line): \(reason)")
-          } else {
-            unreported += 1
+    // Batches arrive in the order they were decoded; they are handled in the input's.
+    var early: [Int: [StreamItem<T>]] = [:]
+    var next = 0
+    while let arrived = try channel.next() {
+      for decoded in arrived { early[decoded.sequence] = decoded.items }
+      while let batch = early.removeValue(forKey: next) {
+        next += 1
+        permits?.release()
+        for item in batch {
+          counts.read += 1
+          switch item {
+          case .decoded(let line, let value):
+            if messages.isEmpty { try apply(value, line) }
+          case .idle:
+            // The input paused (a pipe with nothing more yet). Streams that commit in parts do
+            // so here; one with a bad line stops here rather than at an end that may never come.
+            counts.read -= 1
+            if !messages.isEmpty { throw ITSMError.badInputLines(messages, more: unreported) }
+            try onIdle()
+          case .rejected(let line, let reason, let input):
+            counts.rejected += 1
+            if skipInvalid {
+              try input.withUnsafeBufferPointer { try onReject(line, reason, $0) }
+            } else if messages.count < maximumReported {
+              messages.append("\(source):\(line): \(reason)")
+            } else {
+              unreported += 1
+            }
           }
         }
       }
@@ -129,14 +168,13 @@ public struct RecordStream {
     return counts
   }
 
-  private static func produce<T>(
-    _ reader: LineReader, decode: (JSONObject) throws -> T, into channel: BatchChannel<StreamItem<T>>
-  ) {
-    var batch: [StreamItem<T>] = []
-    batch.reserveCapacity(256)
+  /// Reads lines into batches (copies of their bytes) for the decoding threads, numbered in
+  /// input order, taking a permit for each; the reading error, if any.
+  private static func read(_ reader: LineReader, into work: BatchChannel<RawBatch>, permits: Permits) -> Error? {
+    var batch = RawBatch(sequence: 0)
     func handOver() throws {
-      guard channel.send(batch) else { throw CancellationError() }
-      batch.removeAll(keepingCapacity: true)
+      guard permits.acquire(), work.send([batch]) else { throw CancellationError() }
+      batch = RawBatch(sequence: batch.sequence + 1)
     }
     do {
       // Before the reader blocks on a slow pipe, hand over what it has, so alerts fed one at
@@ -145,18 +183,58 @@ public struct RecordStream {
       let flushBeforeWaiting = {
         guard readSinceIdle else { return }
         readSinceIdle = false
-        batch.append(.idle)
+        batch.lines.append(.idle)
         try handOver()
       }
       try reader.forEachLine(beforeWaiting: flushBeforeWaiting) { number, line in
         readSinceIdle = true
-        batch.append(item(number, line, decode: decode, limit: reader.maximumLineLength))
-        if batch.count == 256 { try handOver() }
+        switch line {
+        case .text(let text):
+          let start = batch.bytes.count
+          batch.bytes.append(contentsOf: text)
+          batch.lines.append(.text(number, start..<batch.bytes.count))
+        case .tooLong(let size): batch.lines.append(.tooLong(number, size))
+        }
+        if batch.lines.count == 256 || batch.bytes.count > 1 << 20 { try handOver() }
       }
-      if !batch.isEmpty { _ = channel.send(batch) }
-      channel.finish(nil)
+      if !batch.lines.isEmpty { try handOver() }
+      return nil
     } catch {
-      channel.finish(error is CancellationError ? nil : error)
+      return error is CancellationError ? nil : error
+    }
+  }
+
+  /// A decoding thread: takes batches of lines until there are none, and hands each over
+  /// decoded, with its number.
+  private static func decodeBatches<T>(
+    from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>,
+    decode: (JSONObject) throws -> T, limit: Int
+  ) {
+    do {
+      while let batches = try work.next() {
+        for raw in batches {
+          var items: [StreamItem<T>] = []
+          items.reserveCapacity(raw.lines.count)
+          raw.bytes.withUnsafeBufferPointer { bytes in
+            for line in raw.lines {
+              switch line {
+              case .text(let number, let range):
+                items.append(
+                  item(number, .text(UnsafeBufferPointer(rebasing: bytes[range])), decode: decode, limit: limit))
+              case .tooLong(let number, let size):
+                items.append(item(number, .tooLong(bytes: size), decode: decode, limit: limit))
+              case .idle: items.append(.idle)
+              }
+            }
+          }
+          guard channel.send([DecodedBatch(sequence: raw.sequence, items: items)]) else {
+            work.cancel()
+            return
+          }
+        }
+      }
+    } catch {
+      // The work channel ends without an error of its own.
     }
   }
 
@@ -192,6 +270,65 @@ public struct RecordStream {
     guard trimmed.first == UInt8(ascii: "[") || trimmed == [UInt8(ascii: "{")] else { return nil }
     return
       " (this looks like a JSON array or pretty-printed JSON; itsm reads JSON Lines, one object per line: try jq -c '.[]')"
+  }
+}
+
+/// Lines read and not yet decoded: their bytes one after another.
+struct RawBatch: Sendable {
+  enum Line: Sendable {
+    case text(Int, Range<Int>)
+    case tooLong(Int, Int)
+    case idle
+  }
+  let sequence: Int
+  var bytes: [UInt8] = []
+  var lines: [Line] = []
+
+  init(sequence: Int) {
+    self.sequence = sequence
+    lines.reserveCapacity(256)
+  }
+}
+
+/// Decoded items of a batch, with the batch's place in the input.
+struct DecodedBatch<T> {
+  let sequence: Int
+  let items: [StreamItem<T>]
+}
+
+extension DecodedBatch: Sendable where T: Sendable {}
+
+/// A count of things that may be in flight at once: taken before one starts, given back when
+/// it is done. Cancelling lets every waiter go (and fail).
+final class Permits: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var available: Int
+  private var cancelled = false
+
+  init(_ count: Int) { available = count }
+
+  /// Waits for a permit; false once cancelled.
+  func acquire() -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    while available == 0 && !cancelled { condition.wait() }
+    if cancelled { return false }
+    available -= 1
+    return true
+  }
+
+  func release() {
+    condition.lock()
+    available += 1
+    condition.signal()
+    condition.unlock()
+  }
+
+  func cancel() {
+    condition.lock()
+    cancelled = true
+    condition.broadcast()
+    condition.unlock()
   }
 }
 

@@ -51,16 +51,18 @@ extension ITSMReport {
       try CommandRunner.run(tool: ITSMReport.toolName) {
         let session = try CommandSession(global, tool: ITSMReport.toolName, views: ["metric": columns])
         let window = try window.resolve(now: session.now)
-        var calculator = MetricsCalculator(
-          since: window.since, until: window.until, dimensions: dimensions, variant: variant)
+        let (dimensions, variant) = (dimensions, variant)
+        let make = { @Sendable in
+          MetricsCalculator(since: window.since, until: window.until, dimensions: dimensions, variant: variant)
+        }
+        var calculator = make()
         if let input = records.input {
           try records.forEachFacts(input, session: session) { calculator.add($0) }
         } else {
           let lookBack = window.since.map { Timestamp(seconds: $0.seconds - calculator.repeatWindow.seconds) }
-          try forEachStoredFacts(
+          calculator = try reduceStoredFacts(
             session, since: lookBack, resolvedSince: window.since, until: window.until,
-            firstHumanAction: variant == .respond
-          ) { calculator.add($0) }
+            firstHumanAction: variant == .respond, make)
         }
         for record in calculator.records() { try session.printer.print(record) }
         try session.printer.finish()

@@ -39,6 +39,19 @@ struct ReportInput: ParsableArguments {
   /// Reads the records: all-or-nothing (exit 65 naming the bad lines), or with
   /// --skip-invalid each bad line reported and skipped.
   func forEachIncident(_ path: String, session: CommandSession, _ body: (Incident) -> Void) throws {
+    try forEachRecord(path, session: session, { $0 }, body)
+  }
+
+  /// The facts of the records; made on the decoding threads, beside the parsing.
+  func forEachFacts(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
+    let policy = session.policy
+    try forEachRecord(path, session: session, { IncidentFacts($0, policy: policy) }, add)
+  }
+
+  private func forEachRecord<T: Sendable>(
+    _ path: String, session: CommandSession, _ transform: @escaping @Sendable (Incident) -> T,
+    _ body: (T) -> Void
+  ) throws {
     let reader = try LineReader(path: path)
     let sink = skipInvalid ? try RejectSink(path: rejects) : nil
     let decoder = IncidentDecoder(policy: session.policy, now: session.now)
@@ -46,17 +59,13 @@ struct ReportInput: ParsableArguments {
       reader,
       decode: { object in
         guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-        return try decoder.decode(object).incident
+        return transform(try decoder.decode(object).incident)
       },
-      apply: { incident, _ in body(incident) },
+      apply: { value, _ in body(value) },
       onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
     if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }
   }
 
-  func forEachFacts(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
-    let policy = session.policy
-    try forEachIncident(path, session: session) { add(IncidentFacts($0, policy: policy)) }
-  }
 }
 
 /// The facts of the incidents opened in [since, until), from the database or from records.
@@ -83,5 +92,19 @@ func forEachStoredFacts(
     try IncidentStore(db, policy: session.policy).forEachFacts(
       since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
       database: database, environment: session.global.environment, add)
+  }
+}
+
+/// The database's incidents through a calculator that can be split
+/// (`IncidentStore.reduceFacts`): two connections, each feeding a calculator of its own.
+func reduceStoredFacts<Reducer: FactsReducer>(
+  _ session: CommandSession, since: Timestamp?, resolvedSince: Timestamp?, until: Timestamp?,
+  firstHumanAction: Bool = false, _ make: @escaping @Sendable () -> Reducer
+) throws -> Reducer {
+  let database = try session.global.openDatabaseForReading()
+  return try database.read { db in
+    try IncidentStore(db, policy: session.policy).reduceFacts(
+      since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
+      database: database, environment: session.global.environment, make)
   }
 }
