@@ -6,6 +6,34 @@ import Foundation
 public struct CSVParser {
   /// Splits one record; nil while a quoted field is still open (the record goes on).
   public static func fields(_ bytes: [UInt8]) -> [String]? {
+    bytes.withUnsafeBufferPointer { fields($0) }
+  }
+
+  /// Whether a record is complete: `fields` would not return nil. Builds no fields.
+  static func isComplete(_ bytes: [UInt8]) -> Bool {
+    var quoted = false
+    var atFieldStart = true
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      if quoted {
+        if byte == UInt8(ascii: "\"") {
+          if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") { index += 1 } else { quoted = false }
+        }
+      } else if byte == UInt8(ascii: ",") {
+        atFieldStart = true
+        index += 1
+        continue
+      } else if byte == UInt8(ascii: "\"") && atFieldStart {
+        quoted = true
+      }
+      atFieldStart = false
+      index += 1
+    }
+    return !quoted
+  }
+
+  static func fields(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
     var fields: [String] = []
     var field: [UInt8] = []
     var quoted = false
@@ -48,16 +76,31 @@ public struct CSVParser {
   public static func forEachRecord(
     _ reader: LineReader, _ body: (Int, Result<[String], RecordRejection>, [UInt8]) throws -> Void
   ) throws {
+    try forEachRawRecord(reader) { line, rejection, raw in
+      if let rejection {
+        try body(line, .failure(rejection), raw)
+      } else {
+        try body(line, .success(fields(raw)!), raw)
+      }
+    }
+  }
+
+  /// Calls `body` with each record's bytes, not split into fields (or why it is bad), and
+  /// the line it starts on: finding where records end is cheap; splitting them can then
+  /// happen elsewhere.
+  static func forEachRawRecord(
+    _ reader: LineReader, _ body: (Int, RecordRejection?, [UInt8]) throws -> Void
+  ) throws {
     var pending: [UInt8] = []
     var startLine = 0
     // Inside a quoted field a blank line, spaces and all, is part of the value.
     try reader.forEachLine(keepingBlankLines: true) { number, line in
       guard case .text(let text) = line else {
         if !pending.isEmpty {
-          try body(startLine, .failure(RecordRejection("a quoted field is not closed")), pending)
+          try body(startLine, RecordRejection("a quoted field is not closed"), pending)
           pending = []
         }
-        try body(number, .failure(RecordRejection("line is longer than the limit")), [])
+        try body(number, RecordRejection("line is longer than the limit"), [])
         return
       }
       if pending.isEmpty {
@@ -69,14 +112,13 @@ public struct CSVParser {
         pending.append(UInt8(ascii: "\n"))
       }
       pending.append(contentsOf: text)
-      if let fields = fields(pending) {
-        try body(startLine, .success(fields), pending)
+      if isComplete(pending) {
+        try body(startLine, nil, pending)
         pending.removeAll(keepingCapacity: true)
       }
     }
     if !pending.isEmpty {
-      try body(
-        startLine, .failure(RecordRejection("a quoted field is not closed before the end of the input")), pending)
+      try body(startLine, RecordRejection("a quoted field is not closed before the end of the input"), pending)
     }
   }
 }

@@ -19,15 +19,16 @@ public struct RecordCounts: Equatable, Sendable {
 /// checked, so that one run reports up to `maximumReported` bad lines; with `skipInvalid` each
 /// bad line goes to `onReject` and the valid ones are applied.
 ///
-/// Reading runs on a second thread, and parsing and decoding on as many more as the machine
-/// has cores (in batches of lines, put back in order before `apply`), so that they overlap
-/// with the database work of `apply` on the calling thread; a bounded number of batches in
-/// flight keeps memory flat.
+/// Reading runs on a second thread, and parsing and decoding on `decoders` more (in batches
+/// of lines, put back in order before `apply`), so that they overlap with the database work
+/// of `apply` on the calling thread; a bounded number of batches in flight keeps memory flat.
 public struct RecordStream {
   public var skipInvalid = false
   public var maximumReported = 20
-  /// Threads that parse and decode JSON Lines.
-  public var decoders = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+  /// Threads that parse and decode records. By default one core is left to `apply` (a
+  /// database writer); a light `apply` can take them all (`RecordStream.cores`).
+  public var decoders = min(4, max(1, RecordStream.cores - 1))
+  public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
   public init(skipInvalid: Bool = false) { self.skipInvalid = skipInvalid }
 
@@ -44,8 +45,19 @@ public struct RecordStream {
     let decoding = DispatchGroup()
     for _ in 0..<decoders {
       decoding.enter()
+      let limit = reader.maximumLineLength
       let thread = Thread {
-        RecordStream.decodeBatches(from: work, into: channel, decode: decode, limit: reader.maximumLineLength)
+        RecordStream.decodeBatches(from: work, into: channel) { line, bytes, _ in
+          switch line {
+          case .text(let number, let range):
+            return RecordStream.item(
+              number, .text(UnsafeBufferPointer(rebasing: bytes[range])), decode: decode, limit: limit)
+          case .tooLong(let number, let size):
+            return RecordStream.item(number, .tooLong(bytes: size), decode: decode, limit: limit)
+          case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
+          case .idle: return .idle
+          }
+        }
         decoding.leave()
       }
       thread.stackSize = 8 << 20
@@ -76,50 +88,80 @@ public struct RecordStream {
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
-    let channel = BatchChannel<DecodedBatch<T>>(capacity: 8)
-    let producer = Thread {
-      var header: CSVHeader?
-      var batch: [StreamItem<T>] = []
-      var sequence = 0
-      func send() -> Bool {
-        defer { sequence += 1 }
-        return channel.send([DecodedBatch(sequence: sequence, items: batch)])
-      }
-      do {
-        try CSVParser.forEachRecord(reader) { line, fields, raw in
-          switch fields {
-          case .failure(let rejection) where header == nil:
-            throw ITSMError.badInputLines(
-              ["\(reader.sourceName):\(line): the header row: \(rejection.reason)"], more: 0)
-          case .failure(let rejection): batch.append(.rejected(line, rejection.reason, raw))
-          case .success(let cells):
-            guard let known = header else {
-              let made = CSVHeader(cells)
-              try check(made)
-              header = made
-              return
-            }
+    let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
+    let work = BatchChannel<RawBatch>(capacity: 16)
+    let inFlight = Permits(16)
+    let decoding = DispatchGroup()
+    for _ in 0..<decoders {
+      decoding.enter()
+      let thread = Thread {
+        RecordStream.decodeBatches(from: work, into: channel) { line, bytes, header in
+          switch line {
+          case .text(let number, let range):
+            let raw = UnsafeBufferPointer(rebasing: bytes[range])
             do {
-              batch.append(.decoded(line, try decode(try known.record(cells))))
+              return .decoded(number, try decode(try header!.record(CSVParser.fields(raw)!)))
             } catch let rejection as RecordRejection {
-              batch.append(.rejected(line, rejection.reason, raw))
+              return .rejected(number, rejection.reason, Array(raw))
+            } catch {
+              return .rejected(number, "\(error)", Array(raw))
             }
-          }
-          if batch.count == 256 {
-            guard send() else { throw CancellationError() }
-            batch.removeAll(keepingCapacity: true)
+          case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
+          case .tooLong(let number, _): return .rejected(number, "line is longer than the limit", [])
+          case .idle: return .idle
           }
         }
-        if header == nil { throw ITSMError.badInputLines(["\(reader.sourceName): no header row"], more: 0) }
-        if !batch.isEmpty { _ = send() }
-        channel.finish(nil)
-      } catch {
-        channel.finish(error is CancellationError ? nil : error)
+        decoding.leave()
       }
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    let producer = Thread {
+      var header: CSVHeader?
+      var batch = RawBatch(sequence: 0)
+      func handOver() throws {
+        guard inFlight.acquire(), work.send([batch]) else { throw CancellationError() }
+        batch = RawBatch(sequence: batch.sequence + 1)
+        batch.header = header
+      }
+      var failure: Error?
+      do {
+        try CSVParser.forEachRawRecord(reader) { line, rejection, raw in
+          guard let known = header else {
+            if let rejection {
+              throw ITSMError.badInputLines(
+                ["\(reader.sourceName):\(line): the header row: \(rejection.reason)"], more: 0)
+            }
+            let made = CSVHeader(CSVParser.fields(raw)!)
+            try check(made)
+            header = made
+            batch.header = made
+            return
+          }
+          _ = known
+          let start = batch.bytes.count
+          batch.bytes.append(contentsOf: raw)
+          let range = start..<batch.bytes.count
+          batch.lines.append(rejection.map { .rejected(line, $0.reason, range) } ?? .text(line, range))
+          if batch.lines.count == 256 || batch.bytes.count > 1 << 20 { try handOver() }
+        }
+        if header == nil { throw ITSMError.badInputLines(["\(reader.sourceName): no header row"], more: 0) }
+        if !batch.lines.isEmpty { try handOver() }
+      } catch {
+        failure = error is CancellationError ? nil : error
+      }
+      work.finish(nil)
+      decoding.wait()
+      channel.finish(failure)
     }
     producer.stackSize = 8 << 20
     producer.start()
-    return try consume(channel, permits: nil, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: {})
+    defer {
+      inFlight.cancel()
+      work.cancel()
+    }
+    return try consume(
+      channel, permits: inFlight, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: {})
   }
 
   private func consume<T>(
@@ -208,7 +250,7 @@ public struct RecordStream {
   /// decoded, with its number.
   private static func decodeBatches<T>(
     from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>,
-    decode: (JSONObject) throws -> T, limit: Int
+    _ decode: (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) -> StreamItem<T>
   ) {
     do {
       while let batches = try work.next() {
@@ -217,14 +259,7 @@ public struct RecordStream {
           items.reserveCapacity(raw.lines.count)
           raw.bytes.withUnsafeBufferPointer { bytes in
             for line in raw.lines {
-              switch line {
-              case .text(let number, let range):
-                items.append(
-                  item(number, .text(UnsafeBufferPointer(rebasing: bytes[range])), decode: decode, limit: limit))
-              case .tooLong(let number, let size):
-                items.append(item(number, .tooLong(bytes: size), decode: decode, limit: limit))
-              case .idle: items.append(.idle)
-              }
+              if case .idle = line { items.append(.idle) } else { items.append(decode(line, bytes, raw.header)) }
             }
           }
           guard channel.send([DecodedBatch(sequence: raw.sequence, items: items)]) else {
@@ -278,9 +313,13 @@ struct RawBatch: Sendable {
   enum Line: Sendable {
     case text(Int, Range<Int>)
     case tooLong(Int, Int)
+    /// Refused by the reader (a CSV record not closed): the reason and the record's bytes.
+    case rejected(Int, String, Range<Int>)
     case idle
   }
   let sequence: Int
+  /// For CSV: the header the records are read by.
+  var header: CSVHeader?
   var bytes: [UInt8] = []
   var lines: [Line] = []
 

@@ -12,6 +12,50 @@ struct MetricsTests {
     #expect(empty.mean == nil && empty.p50 == nil && empty.p90 == nil)
   }
 
+  @Test(arguments: [1, 2, 3, 10, 11, 1000, 4097])
+  func selectionGivesWhatSortingGives(count: Int) {
+    // Few distinct values (many ties) and many, in an order a sort would have to undo.
+    var state: UInt64 = UInt64(count) &* 0x9E37_79B9_7F4A_7C15
+    func next() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 40)
+    }
+    for distinct in [3.0, 1e9] {
+      let values = (0..<count).map { _ in next().truncatingRemainder(dividingBy: distinct) / 4 }
+      let sorted = values.sorted()
+      let summary = Summary(values)
+      #expect(summary.p50 == .double(round(Summary.percentile(sorted, 0.5), 1)))
+      #expect(summary.p90 == .double(round(Summary.percentile(sorted, 0.9), 1)))
+    }
+  }
+
+  @Test func mergedPartsGiveWhatOneCalculatorGives() {
+    let causes = ["Disk full", "disk full ", "DNS", nil, "Ünïcode cause"]
+    let all = (0..<200).map { i -> IncidentFacts in
+      var f = facts("2026-10-01T00:00:00Z", cause: causes[i % causes.count])
+      f.openedAt = Timestamp(seconds: f.openedAt.seconds + Int64(i * 7_919 % 3_000) * 3_600)
+      f.priority = Priority(rawValue: 1 + i % 4)!
+      f.tier = i % 3 == 0 ? .l1 : nil
+      f.acknowledgedAt = i % 5 == 0 ? nil : Timestamp(seconds: f.openedAt.seconds + Int64(i * 37 % 600))
+      f.firstResolvedAt = Timestamp(seconds: f.openedAt.seconds + Int64(i * 113 % 9_000))
+      return f
+    }
+    let since = TimestampParser.parseAbsolute("2026-10-15")
+    func calculator() -> MetricsCalculator {
+      MetricsCalculator(since: since, until: nil, dimensions: [.priority, .tier], variant: .resolve)
+    }
+    var one = calculator()
+    all.forEach { one.add($0) }
+    var first = calculator()
+    var second = calculator()
+    for (i, f) in all.enumerated() {
+      if i % 3 == 0 { first.add(f) } else { second.add(f) }
+    }
+    first.merge(second)
+    #expect(first.records() == one.records())
+    #expect(one.records().count > 4)
+  }
+
   @Test(arguments: [
     ("2026-11-02", "2026-W45"), ("2026-12-31", "2026-W53"), ("2027-01-01", "2026-W53"),
     ("2027-01-04", "2027-W01"), ("2024-12-30", "2025-W01"), ("2021-01-03", "2020-W53"),
