@@ -42,26 +42,18 @@ public struct RecordStream {
     let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
     let work = BatchChannel<RawBatch>(capacity: 16)
     let inFlight = Permits(16)
-    let decoding = DispatchGroup()
-    for _ in 0..<decoders {
-      decoding.enter()
-      let limit = reader.maximumLineLength
-      let thread = Thread {
-        RecordStream.decodeBatches(from: work, into: channel) { line, bytes, _ in
-          switch line {
-          case .text(let number, let range):
-            return RecordStream.item(
-              number, .text(UnsafeBufferPointer(rebasing: bytes[range])), decode: decode, limit: limit)
-          case .tooLong(let number, let size):
-            return RecordStream.item(number, .tooLong(bytes: size), decode: decode, limit: limit)
-          case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
-          case .idle: return .idle
-          }
-        }
-        decoding.leave()
+    let limit = reader.maximumLineLength
+    let decoding = RecordStream.startDecoders(decoders, from: work, into: channel, stackSize: 8 << 20) {
+      line, bytes, _ in
+      switch line {
+      case .text(let number, let range):
+        return RecordStream.item(
+          number, .text(UnsafeBufferPointer(rebasing: bytes[range])), decode: decode, limit: limit)
+      case .tooLong(let number, let size):
+        return RecordStream.item(number, .tooLong(bytes: size), decode: decode, limit: limit)
+      case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
+      case .idle: return .idle
       }
-      thread.stackSize = 8 << 20
-      thread.start()
     }
     let producer = Thread {
       let failure = RecordStream.read(reader, into: work, permits: inFlight)
@@ -91,30 +83,22 @@ public struct RecordStream {
     let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
     let work = BatchChannel<RawBatch>(capacity: 16)
     let inFlight = Permits(16)
-    let decoding = DispatchGroup()
-    for _ in 0..<decoders {
-      decoding.enter()
-      let thread = Thread {
-        RecordStream.decodeBatches(from: work, into: channel) { line, bytes, header in
-          switch line {
-          case .text(let number, let range):
-            let raw = UnsafeBufferPointer(rebasing: bytes[range])
-            do {
-              return .decoded(number, try decode(try header!.record(CSVParser.fields(raw)!)))
-            } catch let rejection as RecordRejection {
-              return .rejected(number, rejection.reason, Array(raw))
-            } catch {
-              return .rejected(number, "\(error)", Array(raw))
-            }
-          case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
-          case .tooLong(let number, _): return .rejected(number, "line is longer than the limit", [])
-          case .idle: return .idle
-          }
+    let decoding = RecordStream.startDecoders(decoders, from: work, into: channel, stackSize: 1 << 20) {
+      line, bytes, header in
+      switch line {
+      case .text(let number, let range):
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        do {
+          return .decoded(number, try decode(try header!.record(CSVParser.fields(raw)!)))
+        } catch let rejection as RecordRejection {
+          return .rejected(number, rejection.reason, Array(raw))
+        } catch {
+          return .rejected(number, "\(error)", Array(raw))
         }
-        decoding.leave()
+      case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
+      case .tooLong(let number, _): return .rejected(number, "line is longer than the limit", [])
+      case .idle: return .idle
       }
-      thread.stackSize = 1 << 20
-      thread.start()
     }
     let producer = Thread {
       var header: CSVHeader?
@@ -127,7 +111,7 @@ public struct RecordStream {
       var failure: Error?
       do {
         try CSVParser.forEachRawRecord(reader) { line, rejection, raw in
-          guard let known = header else {
+          guard header != nil else {
             if let rejection {
               throw ITSMError.badInputLines(
                 ["\(reader.sourceName):\(line): the header row: \(rejection.reason)"], more: 0)
@@ -138,7 +122,6 @@ public struct RecordStream {
             batch.header = made
             return
           }
-          _ = known
           let start = batch.bytes.count
           batch.bytes.append(contentsOf: raw)
           let range = start..<batch.bytes.count
@@ -244,6 +227,25 @@ public struct RecordStream {
     } catch {
       return error is CancellationError ? nil : error
     }
+  }
+
+  /// Starts `count` threads that decode the batches of `work` into `channel` (each with
+  /// its number); the group is left when all of them have stopped.
+  private static func startDecoders<T>(
+    _ count: Int, from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, stackSize: Int,
+    _ decode: @escaping @Sendable (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) -> StreamItem<T>
+  ) -> DispatchGroup {
+    let group = DispatchGroup()
+    for _ in 0..<count {
+      group.enter()
+      let thread = Thread {
+        decodeBatches(from: work, into: channel, decode)
+        group.leave()
+      }
+      thread.stackSize = stackSize
+      thread.start()
+    }
+    return group
   }
 
   /// A decoding thread: takes batches of lines until there are none, and hands each over
