@@ -104,6 +104,24 @@ extension LicenseStore {
     return prices
   }
 
+  /// The seats `flag` walks, with what decides whether each gets a case (binds: now, and
+  /// now less 90 days); tests check that every lookup in it uses an index.
+  static let flagSQL = """
+    SELECT a.num, a.id, CASE WHEN a.hr_status = 'departed' AND a.departed_at <= ? THEN 'departed' ELSE 'active' END,
+      a.hired_at, a.department, a.exempt_reason, s.app, s.sku, s.since,
+      (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+      EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
+      -- An open case, or the seat reclaimed since it was assigned (the vendor still lists it):
+      -- nothing new. A seat kept by hand in the last 90 days: nothing new unless the person left.
+      EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
+        AND (c.state IN ('candidate', 'notified')
+          OR (c.state IN ('reclaimed', 'downgraded') AND c.closed_at >= coalesce(s.since, 0)))),
+      EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
+        AND c.kept_by = 'manual' AND c.closed_at >= ?)
+    FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
+    ORDER BY s.account_num, s.app
+    """
+
   /// Opens a case per assignment the policy flags: departed accounts; accounts never active
   /// in an app whose exports list them, or inactive past the app's window; the lower SKU of
   /// two of one app. New hires in their first days, exempt accounts and departments, and
@@ -115,21 +133,9 @@ extension LicenseStore {
       Row.fetchAll(db, sql: "SELECT app || char(31) || sku, tier_rank FROM license_apps").map {
         ($0[0] as String, ($0[1] as Int?) ?? 0)
       }, uniquingKeysWith: { a, _ in a })
-    let sql = """
-      SELECT a.num, a.id, CASE WHEN a.hr_status = 'departed' AND a.departed_at <= ? THEN 'departed' ELSE 'active' END,
-        a.hired_at, a.department, a.exempt_reason, s.app, s.sku, s.since,
-        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
-        EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
-        -- An open case, or the seat reclaimed since it was assigned (the vendor still lists it):
-        -- nothing new. A seat kept by hand in the last 90 days: nothing new unless the person left.
-        EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
-          AND (c.state IN ('candidate', 'notified')
-            OR (c.state IN ('reclaimed', 'downgraded') AND c.closed_at >= coalesce(s.since, 0)))),
-        EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
-          AND c.kept_by = 'manual' AND c.closed_at >= ?)
-      FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
-      ORDER BY s.account_num, s.app
-      """
+    var statement = RawStatement(try db.makeStatement(sql: LicenseStore.flagSQL))
+    statement.bind(now.seconds)
+    statement.bind(now.seconds - 90 * 86_400)
     struct Flag {
       var num: Int64
       var id: String
@@ -149,9 +155,6 @@ extension LicenseStore {
         flags.append(Flag(num: num, id: heldID, app: app, sku: entry.sku, reason: "duplicate"))
       }
     }
-    var statement = RawStatement(try db.makeStatement(sql: sql))
-    statement.bind(now.seconds)
-    statement.bind(now.seconds - 90 * 86_400)
     try statement.forEachRow { c in
       let num = c.int(0)!
       let id = c.string(1)!

@@ -11,6 +11,19 @@ struct DatabaseTests {
     return try AppDatabase.openForWriting(path: folder.appendingPathComponent("t.db").path, environment: [:])
   }
 
+  @Test func licenseFlagLooksEverySeatUpByIndex() throws {
+    // A scan inside the per-seat lookups made every nightly run after the first read all
+    // cases once per seat (minutes over 200,000 accounts).
+    let database = try temporaryDatabase()
+    let details = try database.read { db in
+      try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LicenseStore.flagSQL, arguments: [0, 0]).map {
+        $0["detail"] as String
+      }
+    }
+    #expect(details.filter { $0.hasPrefix("SCAN") } == ["SCAN s"])
+    #expect(details.contains { $0.contains("license_cases_seat") })
+  }
+
   @Test func eventsAreAppendOnly() throws {
     let database = try temporaryDatabase()
     try database.write { db in
