@@ -82,7 +82,7 @@ public struct FMEAHistory: Sendable {
     policy: Policy, environment: [String: String], splitOver rowsPerPart: Int64 = 100_000
   ) throws -> [ModeHistory] {
     let history = FMEAHistory(modes: modes, policy: policy)
-    let bounds = try Row.fetchOne(db, sql: "SELECT min(num), max(num) FROM incidents")
+    let bounds = try Row.fetchOne(db, sql: "SELECT (SELECT min(num) FROM incidents), (SELECT max(num) FROM incidents)")
     guard let low: Int64 = bounds?[0], let high: Int64 = bounds?[1] else {
       return Array(repeating: ModeHistory(), count: modes.count)
     }

@@ -190,6 +190,8 @@ public struct IncidentStore {
       clauses.append(Schema.openCondition)
     } else {
       anyOf("status", filter.statuses.map(\.rawValue))
+      // Open statuses only: the partial index of open incidents serves, if the query says so.
+      if !filter.statuses.isEmpty && filter.statuses.allSatisfy(\.isOpen) { clauses.append(Schema.openCondition) }
     }
     anyOf("priority", filter.priorities.map { Int64($0.rawValue) })
     anyOf("service", filter.services)
@@ -598,7 +600,8 @@ struct FactsQuery: Sendable {
 
   /// The row numbers of the incidents table; nil when it is empty.
   static func rowRange(_ db: Database) throws -> ClosedRange<Int64>? {
-    let row = try Row.fetchOne(db, sql: "SELECT min(num), max(num) FROM incidents")
+    // Two subqueries: SQLite seeks for a lone min() or max(), but reads a whole index for both.
+    let row = try Row.fetchOne(db, sql: "SELECT (SELECT min(num) FROM incidents), (SELECT max(num) FROM incidents)")
     guard let low: Int64 = row?[0], let high: Int64 = row?[1] else { return nil }
     return low...high
   }
