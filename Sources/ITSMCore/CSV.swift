@@ -11,26 +11,38 @@ public struct CSVParser {
 
   /// Whether a record is complete: `fields` would not return nil. Builds no fields.
   static func isComplete(_ bytes: [UInt8]) -> Bool {
-    var quoted = false
-    var atFieldStart = true
-    var index = 0
-    while index < bytes.count {
-      let byte = bytes[index]
-      if quoted {
-        if byte == UInt8(ascii: "\"") {
-          if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") { index += 1 } else { quoted = false }
+    var scanner = RecordScanner()
+    return scanner.scan(bytes)
+  }
+
+  /// Finds where a record ends, line by line, without scanning its start again: the quote
+  /// rules of `fields`. A scan that finds the record open always ends inside a quoted field
+  /// (a quote as the last byte closes it), so resuming it on more bytes is exact.
+  struct RecordScanner {
+    private var quoted = false
+    private var atFieldStart = true
+    private var index = 0
+
+    /// Scans what was appended to `bytes` since the last call; true when the record is complete.
+    mutating func scan(_ bytes: [UInt8]) -> Bool {
+      while index < bytes.count {
+        let byte = bytes[index]
+        if quoted {
+          if byte == UInt8(ascii: "\"") {
+            if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") { index += 1 } else { quoted = false }
+          }
+        } else if byte == UInt8(ascii: ",") {
+          atFieldStart = true
+          index += 1
+          continue
+        } else if byte == UInt8(ascii: "\"") && atFieldStart {
+          quoted = true
         }
-      } else if byte == UInt8(ascii: ",") {
-        atFieldStart = true
+        atFieldStart = false
         index += 1
-        continue
-      } else if byte == UInt8(ascii: "\"") && atFieldStart {
-        quoted = true
       }
-      atFieldStart = false
-      index += 1
+      return !quoted
     }
-    return !quoted
   }
 
   static func fields(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
@@ -92,6 +104,7 @@ public struct CSVParser {
     _ reader: LineReader, _ body: (Int, RecordRejection?, [UInt8]) throws -> Void
   ) throws {
     var pending: [UInt8] = []
+    var scanner = RecordScanner()
     var startLine = 0
     // Inside a quoted field a blank line, spaces and all, is part of the value.
     try reader.forEachLine(keepingBlankLines: true) { number, line in
@@ -99,6 +112,7 @@ public struct CSVParser {
         if !pending.isEmpty {
           try body(startLine, RecordRejection("a quoted field is not closed"), pending)
           pending = []
+          scanner = RecordScanner()
         }
         try body(number, RecordRejection("line is longer than the limit"), [])
         return
@@ -112,9 +126,19 @@ public struct CSVParser {
         pending.append(UInt8(ascii: "\n"))
       }
       pending.append(contentsOf: text)
-      if isComplete(pending) {
+      if scanner.scan(pending) {
         try body(startLine, nil, pending)
         pending.removeAll(keepingCapacity: true)
+        scanner = RecordScanner()
+      } else if pending.count > reader.maximumLineLength {
+        // A quote never closed would otherwise hold the rest of the input: memory stays flat.
+        try body(
+          startLine,
+          RecordRejection(
+            "a quoted field is not closed within \(reader.maximumLineLength) bytes (the record is refused there)"),
+          [])
+        pending.removeAll(keepingCapacity: true)
+        scanner = RecordScanner()
       }
     }
     if !pending.isEmpty {

@@ -92,8 +92,6 @@ public struct RecordStream {
           return .decoded(number, try decode(try header!.record(CSVParser.fields(raw)!)))
         } catch let rejection as RecordRejection {
           return .rejected(number, rejection.reason, Array(raw))
-        } catch {
-          return .rejected(number, "\(error)", Array(raw))
         }
       case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
       case .tooLong(let number, _): return .rejected(number, "line is longer than the limit", [])
@@ -233,10 +231,10 @@ public struct RecordStream {
   /// its number); the group is left when all of them have stopped.
   private static func startDecoders<T>(
     _ count: Int, from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, stackSize: Int,
-    _ decode: @escaping @Sendable (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) -> StreamItem<T>
+    _ decode: @escaping @Sendable (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
   ) -> DispatchGroup {
     let group = DispatchGroup()
-    for _ in 0..<count {
+    for _ in 0..<max(1, count) {
       group.enter()
       let thread = Thread {
         decodeBatches(from: work, into: channel, decode)
@@ -252,16 +250,16 @@ public struct RecordStream {
   /// decoded, with its number.
   private static func decodeBatches<T>(
     from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>,
-    _ decode: (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) -> StreamItem<T>
+    _ decode: (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
   ) {
     do {
       while let batches = try work.next() {
         for raw in batches {
           var items: [StreamItem<T>] = []
           items.reserveCapacity(raw.lines.count)
-          raw.bytes.withUnsafeBufferPointer { bytes in
+          try raw.bytes.withUnsafeBufferPointer { bytes in
             for line in raw.lines {
-              if case .idle = line { items.append(.idle) } else { items.append(decode(line, bytes, raw.header)) }
+              if case .idle = line { items.append(.idle) } else { items.append(try decode(line, bytes, raw.header)) }
             }
           }
           guard channel.send([DecodedBatch(sequence: raw.sequence, items: items)]) else {
@@ -271,7 +269,10 @@ public struct RecordStream {
         }
       }
     } catch {
-      // The work channel ends without an error of its own.
+      // An error that is not a refused record (the work channel has none of its own) stops
+      // the run, as a reading error does: the consumer throws it once the queue is empty.
+      channel.finish(error)
+      work.cancel()
     }
   }
 

@@ -65,4 +65,26 @@ struct LineReaderTests {
     #expect(records.map(\.0) == [1, 3, 8])
     #expect(records.map(\.1) == [["a", "b"], ["1", "x\n\n   \ny, z"], ["2", "\"q\""]])
   }
+
+  @Test func csvQuoteNeverClosedIsRefusedAtTheLineLimitNotHeldToTheEnd() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)").path
+    // Line 2 opens a quote that never closes; each later line is 10 bytes.
+    let text = "a,b\n1,\"open\n" + String(repeating: "0123456789\n", count: 50)
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var seen: [String] = []
+    try CSVParser.forEachRecord(try LineReader(path: path, maximumLineLength: 100)) { line, result, raw in
+      switch result {
+      case .success(let fields): seen.append("\(line):\(fields.count) cells")
+      case .failure(let rejection): seen.append("\(line):\(rejection.reason) (\(raw.count) bytes kept)")
+      }
+    }
+    // Refused once it passes 100 bytes (after 9 more lines); the lines after it are records again.
+    #expect(seen.first == "1:2 cells")
+    #expect(
+      seen.dropFirst().first
+        == "2:a quoted field is not closed within 100 bytes (the record is refused there) (0 bytes kept)")
+    #expect(seen.dropFirst(2).first == "12:1 cells")
+    #expect(seen.count == 2 + 41)
+  }
 }
