@@ -233,14 +233,7 @@ public struct IncidentStore {
   ) throws {
     let query = FactsQuery(since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction)
     let policy = self.policy
-    if let database, let rows = try FactsQuery.rowRange(db), rows.count > rowsPerPart {
-      // A window over most of the table reads two halves of it by row number; a short one
-      // goes through the indexes in both parts, each keeping the rows of its half.
-      let split = FactsQuery(
-        since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
-        byRowRange: try query.coversMostOf(rows, db))
-      let half = rows.lowerBound + Int64(rows.count / 2)
-      let parts = [rows.lowerBound...half - 1, half...rows.upperBound]
+    if let database, let (split, parts) = try halves(of: query, over: rowsPerPart) {
       let done = try database.scanInParallel(
         parts: parts.count, environment: environment,
         produce: { part, db, send in
@@ -267,14 +260,7 @@ public struct IncidentStore {
     var query = FactsQuery(since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction)
     query.needs = needs
     let policy = self.policy
-    if let database, let rows = try FactsQuery.rowRange(db), rows.count > rowsPerPart {
-      var splitQuery = FactsQuery(
-        since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
-        byRowRange: try query.coversMostOf(rows, db))
-      splitQuery.needs = needs
-      let split = splitQuery
-      let half = rows.lowerBound + Int64(rows.count / 2)
-      let parts = [rows.lowerBound...half - 1, half...rows.upperBound]
+    if let database, let (split, parts) = try halves(of: query, over: rowsPerPart) {
       if var partials = try database.readInParallel(
         parts: parts.count, environment: environment,
         { part, db in
@@ -295,6 +281,17 @@ public struct IncidentStore {
       if let facts = IncidentStore.facts(c, policy: policy) { reducer.add(facts) }
     }
     return reducer
+  }
+
+  /// For a table of more than `rowsPerPart` rows: the query for parts of it, and its two
+  /// halves by row number. A window over most of the table reads each half itself; a short
+  /// one goes through the indexes in both parts, each keeping the rows of its half.
+  private func halves(of query: FactsQuery, over rowsPerPart: Int) throws -> (FactsQuery, [ClosedRange<Int64>])? {
+    guard let rows = try FactsQuery.rowRange(db), rows.count > rowsPerPart else { return nil }
+    var split = query
+    split.byRowRange = try query.coversMostOf(rows, db)
+    let half = rows.lowerBound + Int64(rows.count / 2)
+    return (split, [rows.lowerBound...half - 1, half...rows.upperBound])
   }
 
   /// One row of the facts query as facts; nil for a row without priority or opening.

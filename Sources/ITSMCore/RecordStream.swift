@@ -51,8 +51,6 @@ public struct RecordStream {
           number, .text(UnsafeBufferPointer(rebasing: bytes[range])), decode: decode, limit: limit)
       case .tooLong(let number, let size):
         return RecordStream.item(number, .tooLong(bytes: size), decode: decode, limit: limit)
-      case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
-      case .idle: return .idle
       }
     }
     let producer = Thread {
@@ -93,9 +91,7 @@ public struct RecordStream {
         } catch let rejection as RecordRejection {
           return .rejected(number, rejection.reason, Array(raw))
         }
-      case .rejected(let number, let reason, let range): return .rejected(number, reason, Array(bytes[range]))
       case .tooLong(let number, _): return .rejected(number, "line is longer than the limit", [])
-      case .idle: return .idle
       }
     }
     let producer = Thread {
@@ -123,7 +119,7 @@ public struct RecordStream {
           let start = batch.bytes.count
           batch.bytes.append(contentsOf: raw)
           let range = start..<batch.bytes.count
-          batch.lines.append(rejection.map { .rejected(line, $0.reason, range) } ?? .text(line, range))
+          batch.lines.append(rejection.map { .rejected(line, $0.reason, range) } ?? .read(.text(line, range)))
           if batch.lines.count == 256 || batch.bytes.count > 1 << 20 { try handOver() }
         }
         if header == nil { throw ITSMError.badInputLines(["\(reader.sourceName): no header row"], more: 0) }
@@ -146,7 +142,7 @@ public struct RecordStream {
   }
 
   private func consume<T>(
-    _ channel: BatchChannel<DecodedBatch<T>>, permits: Permits?, source: String, apply: (T, Int) throws -> Void,
+    _ channel: BatchChannel<DecodedBatch<T>>, permits: Permits, source: String, apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void, onIdle: () throws -> Void
   ) throws -> RecordCounts {
     // Never wait for the reading thread here: after a failure it may be blocked reading a
@@ -162,7 +158,7 @@ public struct RecordStream {
       for decoded in arrived { early[decoded.sequence] = decoded.items }
       while let batch = early.removeValue(forKey: next) {
         next += 1
-        permits?.release()
+        permits.release()
         for item in batch {
           counts.read += 1
           switch item {
@@ -215,8 +211,8 @@ public struct RecordStream {
         case .text(let text):
           let start = batch.bytes.count
           batch.bytes.append(contentsOf: text)
-          batch.lines.append(.text(number, start..<batch.bytes.count))
-        case .tooLong(let size): batch.lines.append(.tooLong(number, size))
+          batch.lines.append(.read(.text(number, start..<batch.bytes.count)))
+        case .tooLong(let size): batch.lines.append(.read(.tooLong(number, size)))
         }
         if batch.lines.count == 256 || batch.bytes.count > 1 << 20 { try handOver() }
       }
@@ -231,7 +227,7 @@ public struct RecordStream {
   /// its number); the group is left when all of them have stopped.
   private static func startDecoders<T>(
     _ count: Int, from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, stackSize: Int,
-    _ decode: @escaping @Sendable (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
+    _ decode: @escaping @Sendable (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
   ) -> DispatchGroup {
     let group = DispatchGroup()
     for _ in 0..<max(1, count) {
@@ -250,7 +246,7 @@ public struct RecordStream {
   /// decoded, with its number.
   private static func decodeBatches<T>(
     from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>,
-    _ decode: (RawBatch.Line, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
+    _ decode: (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
   ) {
     do {
       while let batches = try work.next() {
@@ -259,7 +255,12 @@ public struct RecordStream {
           items.reserveCapacity(raw.lines.count)
           try raw.bytes.withUnsafeBufferPointer { bytes in
             for line in raw.lines {
-              if case .idle = line { items.append(.idle) } else { items.append(try decode(line, bytes, raw.header)) }
+              switch line {
+              case .read(let read): items.append(try decode(read, bytes, raw.header))
+              case .rejected(let number, let reason, let range):
+                items.append(.rejected(number, reason, Array(bytes[range])))
+              case .idle: items.append(.idle)
+              }
             }
           }
           guard channel.send([DecodedBatch(sequence: raw.sequence, items: items)]) else {
@@ -313,11 +314,16 @@ public struct RecordStream {
 
 /// Lines read and not yet decoded: their bytes one after another.
 struct RawBatch: Sendable {
-  enum Line: Sendable {
+  /// A line (or CSV record) for a decoding thread.
+  enum Read: Sendable {
     case text(Int, Range<Int>)
     case tooLong(Int, Int)
+  }
+  enum Line: Sendable {
+    case read(Read)
     /// Refused by the reader (a CSV record not closed): the reason and the record's bytes.
     case rejected(Int, String, Range<Int>)
+    /// The input paused: handed on as it is.
     case idle
   }
   let sequence: Int
