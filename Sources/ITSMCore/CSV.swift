@@ -47,40 +47,45 @@ public struct CSVParser {
 
   static func fields(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
     var fields: [String] = []
-    var field: [UInt8] = []
-    var quoted = false
     var index = 0
-    var atFieldStart = true
-    while index < bytes.count {
-      let byte = bytes[index]
-      if quoted {
-        if byte == UInt8(ascii: "\"") {
-          if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
-            field.append(byte)
-            index += 1
-          } else {
-            quoted = false
-          }
-        } else {
-          field.append(byte)
-        }
-      } else if byte == UInt8(ascii: ",") {
-        fields.append(String(decoding: field, as: UTF8.self))
-        field.removeAll(keepingCapacity: true)
-        atFieldStart = true
+    let count = bytes.count
+    while true {
+      if index < count && bytes[index] == UInt8(ascii: "\"") {
+        // A quoted field: its bytes up to the closing quote, a doubled quote as one; what
+        // follows the closing quote up to the comma belongs to the field too.
+        var field: [UInt8] = []
         index += 1
-        continue
-      } else if byte == UInt8(ascii: "\"") && atFieldStart {
-        quoted = true
+        var closed = false
+        while index < count {
+          let byte = bytes[index]
+          index += 1
+          if byte == UInt8(ascii: "\"") {
+            if index < count && bytes[index] == UInt8(ascii: "\"") {
+              field.append(byte)
+              index += 1
+            } else {
+              closed = true
+              break
+            }
+          } else {
+            field.append(byte)
+          }
+        }
+        if !closed { return nil }
+        while index < count && bytes[index] != UInt8(ascii: ",") {
+          field.append(bytes[index])
+          index += 1
+        }
+        fields.append(String(decoding: field, as: UTF8.self))
       } else {
-        field.append(byte)
+        // An unquoted field: its bytes as they are, quotes inside it too.
+        let start = index
+        while index < count && bytes[index] != UInt8(ascii: ",") { index += 1 }
+        fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
       }
-      atFieldStart = false
-      index += 1
+      guard index < count else { return fields }
+      index += 1  // the comma
     }
-    if quoted { return nil }
-    fields.append(String(decoding: field, as: UTF8.self))
-    return fields
   }
 
   /// Calls `body` with each record: the line it starts on, and its fields or why it is bad.
@@ -147,30 +152,45 @@ public struct CSVParser {
   }
 }
 
-/// A CSV header: the column of each name, and rows turned into records by name.
+/// A CSV header: the column of each name, and rows read by name.
 public struct CSVHeader: Sendable {
   public let names: [String]
   let index: [String: Int]
+  /// Each name once (its first column, as a lookup by name finds it), in name order.
+  public let sortedColumns: [(name: String, index: Int)]
 
   public init(_ names: [String]) {
     self.names = names.map { $0.trimmingBlanks }
     var index: [String: Int] = [:]
     for (i, name) in self.names.enumerated() where index[name] == nil { index[name] = i }
     self.index = index
+    sortedColumns = index.map { (name: $0.key, index: $0.value) }.sorted { $0.name < $1.name }
   }
 
   /// The first of `candidates` that is a column; nil when none is.
   public func column(_ candidates: [String]) -> Int? { candidates.lazy.compactMap { index[$0] }.first }
 
-  /// A row as a record of text values by column name; a row whose cell count differs from
-  /// the header's is refused.
-  public func record(_ fields: [String]) throws -> [String: String] {
-    guard fields.count == names.count else {
-      throw RecordRejection("the row has \(fields.count) cells, the header \(names.count)")
+  /// A row of cells read by this header; a row whose cell count differs from the header's is
+  /// refused.
+  public func row(_ cells: [String]) throws -> CSVRow {
+    guard cells.count == names.count else {
+      throw RecordRejection("the row has \(cells.count) cells, the header \(names.count)")
     }
-    var record: [String: String] = [:]
-    for (name, value) in zip(names, fields) where record[name] == nil { record[name] = value }
-    return record
+    return CSVRow(header: self, cells: cells)
+  }
+}
+
+/// One CSV row: its cells by column number, or by name (the first column of a name).
+public struct CSVRow: Sendable {
+  public let header: CSVHeader
+  public let cells: [String]
+
+  /// The cell of the column named `name`; nil when there is no such column.
+  public subscript(name: String) -> String? { header.index[name].map { cells[$0] } }
+
+  /// Each column name once with its cell, in name order.
+  public var sortedByName: [(name: String, value: String)] {
+    header.sortedColumns.map { (name: $0.name, value: cells[$0.index]) }
   }
 }
 

@@ -167,10 +167,10 @@ public struct IncidentCSVMapping: Sendable {
   }
 
   /// One row as an incident record.
-  public func record(_ row: [String: String], header: CSVHeader) throws -> JSONObject {
+  public func record(_ row: CSVRow) throws -> JSONObject {
     var o = JSONObject()
     var extra = JSONObject()
-    for column in header.names {
+    for column in row.header.names {
       guard let raw = row[column] else { continue }
       let value = raw.trimmingBlanks
       if value.isEmpty || value == "?" { continue }

@@ -36,6 +36,9 @@ enum IncidentKey: String, CaseIterable {
   static let names: [String] = allCases.map(\.rawValue)
   /// The cases in slot order (`allCases` builds a new array on every use).
   static let ordered: [IncidentKey] = allCases
+  /// The case's place in `ordered`: an enum without payloads is its case's number, in
+  /// declaration order (a test checks this), so no search is needed.
+  var slot: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
   /// The slots of the names by their length and first byte: a record's key is compared with
   /// the one or two names that share both, not with all of them (a failed String comparison
   /// costs a call), nor hashed.
@@ -78,7 +81,7 @@ struct IncidentFields {
   }
 
   subscript(key: IncidentKey) -> FieldValue {
-    FieldValue(key.rawValue, slots[IncidentKey.ordered.firstIndex(of: key)!])
+    FieldValue(key.rawValue, slots[key.slot])
   }
 }
 

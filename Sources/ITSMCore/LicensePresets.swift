@@ -57,7 +57,7 @@ public enum LicensePreset: String, CaseIterable, Sendable {
   }
 
   /// One row of the export as an activity observation of `app`.
-  public func activity(_ row: [String: String], app: String, observedAt: Timestamp) throws -> LicenseRecords.Activity {
+  public func activity(_ row: CSVRow, app: String, observedAt: Timestamp) throws -> LicenseRecords.Activity {
     let c = columns
     func cell(_ names: [String]) -> (String, String)? {
       for name in names { if let value = row[name] { return (name, value.trimmingBlanks) } }

@@ -69,25 +69,29 @@ public struct RecordStream {
       channel, permits: inFlight, source: reader.sourceName, apply: apply, onReject: onReject, onIdle: onIdle)
   }
 
-  /// The same for CSV: the first record is the header, and `decode` gets each row's cells by
-  /// column name. Rows whose cell count differs from the header's are refused.
+  /// The same for CSV: the first record is the header, and `decode` gets each row, read by
+  /// that header. Rows whose cell count differs from the header's are refused. `thin`, if
+  /// given, sees each two rows decoded one after the other on a decoding thread, and may drop
+  /// from the first what the second makes unneeded: that work and memory then stay off the
+  /// thread that applies.
   public func run<T: Sendable>(
     csv reader: LineReader,
     header check: @escaping @Sendable (CSVHeader) throws -> Void,
-    decode: @escaping @Sendable ([String: String]) throws -> T,
+    decode: @escaping @Sendable (CSVRow) throws -> T,
+    thin: (@Sendable (inout T, T) -> Void)? = nil,
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
     let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
     let work = BatchChannel<RawBatch>(capacity: 16)
     let inFlight = Permits(16)
-    let decoding = RecordStream.startDecoders(decoders, from: work, into: channel, stackSize: 1 << 20) {
+    let decoding = RecordStream.startDecoders(decoders, from: work, into: channel, stackSize: 1 << 20, thin: thin) {
       line, bytes, header in
       switch line {
       case .text(let number, let range):
         let raw = UnsafeBufferPointer(rebasing: bytes[range])
         do {
-          return .decoded(number, try decode(try header!.record(CSVParser.fields(raw)!)))
+          return .decoded(number, try decode(try header!.row(CSVParser.fields(raw)!)))
         } catch let rejection as RecordRejection {
           return .rejected(number, rejection.reason, Array(raw))
         }
@@ -227,13 +231,14 @@ public struct RecordStream {
   /// its number); the group is left when all of them have stopped.
   private static func startDecoders<T>(
     _ count: Int, from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, stackSize: Int,
+    thin: (@Sendable (inout T, T) -> Void)? = nil,
     _ decode: @escaping @Sendable (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
   ) -> DispatchGroup {
     let group = DispatchGroup()
     for _ in 0..<max(1, count) {
       group.enter()
       let thread = Thread {
-        decodeBatches(from: work, into: channel, decode)
+        decodeBatches(from: work, into: channel, thin: thin, decode)
         group.leave()
       }
       thread.stackSize = stackSize
@@ -246,6 +251,7 @@ public struct RecordStream {
   /// decoded, with its number.
   private static func decodeBatches<T>(
     from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>,
+    thin: ((inout T, T) -> Void)?,
     _ decode: (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
   ) {
     do {
@@ -261,6 +267,14 @@ public struct RecordStream {
                 items.append(.rejected(number, reason, Array(bytes[range])))
               case .idle: items.append(.idle)
               }
+            }
+          }
+          if let thin {
+            for i in items.indices.dropLast() {
+              guard case .decoded(let line, var earlier) = items[i], case .decoded(_, let later) = items[i + 1]
+              else { continue }
+              thin(&earlier, later)
+              items[i] = .decoded(line, earlier)
             }
           }
           guard channel.send([DecodedBatch(sequence: raw.sequence, items: items)]) else {

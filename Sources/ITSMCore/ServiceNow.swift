@@ -10,7 +10,28 @@ public struct ServiceNowRow: Sendable {
   public var team: String?
   public var assignee: String?
   public var priority: Priority?
-  public var decoded: DecodedIncident
+  /// The incident as this row has it; nil once a later row of the same incident is known to
+  /// supersede it (`superseded(by:)`), as only the last update's row becomes the incident.
+  /// Held by reference: rows are copied on their way to the writer, and incidents are large.
+  public var decoded: Decoded?
+
+  public final class Decoded: Sendable {
+    public let incident: DecodedIncident
+    init(_ incident: DecodedIncident) { self.incident = incident }
+  }
+
+  /// Whether `later`, the next row, is sure to win over this one when the rows of an incident
+  /// are ordered by sys_mod_count (`ServiceNowHistory`): then this row's incident need not be
+  /// kept. Rows without a sys_mod_count keep their order; a row with one and a row without are
+  /// not compared here.
+  public func superseded(by later: ServiceNowRow) -> Bool {
+    guard later.number == number else { return false }
+    switch (modCount, later.modCount) {
+    case (let a?, let b?): return b >= a
+    case (nil, nil): return true
+    default: return false
+    }
+  }
 }
 
 /// Values a row holds that are not among ServiceNow's choices: kept under `extra`, counted
@@ -66,21 +87,62 @@ public struct ServiceNowReader: Sendable {
     }
   }
 
+  /// Where a header has the columns a row is read from: found once, so that rows are read by
+  /// column number.
+  public struct Layout: Sendable {
+    /// For each field, the columns that may hold it, in the order they are tried.
+    fileprivate let fields: [[(name: String, index: Int)]]
+    /// The columns kept under `extra`, in name order.
+    fileprivate let extra: [(name: String, index: Int)]
+
+    public init(_ header: CSVHeader) {
+      fields = Field.allCases.map { field in field.names.compactMap { name in header.index[name].map { (name, $0) } } }
+      extra = header.sortedColumns.filter { !ServiceNowReader.mapped.contains($0.name) }
+    }
+  }
+
+  fileprivate enum Field: Int, CaseIterable {
+    case number, title, service, state, priority, impact, urgency, team, assignee, opened, updated, resolved, closed
+    case reassignmentCount, reopenCount, contactType, modCount
+
+    var names: [String] {
+      switch self {
+      case .number: return ["number"]
+      case .title: return ["short_description"]
+      case .service: return ["cmdb_ci"]
+      case .state: return ["incident_state", "state"]
+      case .priority: return ["priority"]
+      case .impact: return ["impact"]
+      case .urgency: return ["urgency"]
+      case .team: return ["assignment_group"]
+      case .assignee: return ["assigned_to"]
+      case .opened: return ["opened_at", "sys_created_at", "sys_created_on"]
+      case .updated: return ["sys_updated_at", "sys_updated_on"]
+      case .resolved: return ["resolved_at"]
+      case .closed: return ["closed_at"]
+      case .reassignmentCount: return ["reassignment_count"]
+      case .reopenCount: return ["reopen_count"]
+      case .contactType: return ["contact_type"]
+      case .modCount: return ["sys_mod_count"]
+      }
+    }
+  }
+
   /// `1 - Critical` as (1, "Critical"); `Critical` as (nil, "Critical"); `1` as (1, "1").
   static func choice(_ text: String) -> (Int?, String) {
-    let bytes = Array(text.utf8)
+    var rest = text.utf8[...]
     var n = 0
-    var i = 0
-    while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, i < 4 {
-      n = n * 10 + Int(bytes[i] - 48)
-      i += 1
+    var digits = 0
+    while let b = rest.first, b >= 48, b <= 57, digits < 4 {
+      n = n * 10 + Int(b - 48)
+      digits += 1
+      rest = rest.dropFirst()
     }
-    guard i > 0 else { return (nil, text) }
-    if i == bytes.count { return (n, text) }
-    var j = i
-    while j < bytes.count, bytes[j] == 0x20 { j += 1 }
-    guard j < bytes.count, bytes[j] == UInt8(ascii: "-") else { return (nil, text) }
-    return (n, String(decoding: bytes[(j + 1)...], as: UTF8.self).trimmingBlanks)
+    guard digits > 0 else { return (nil, text) }
+    if rest.isEmpty { return (n, text) }
+    while rest.first == 0x20 { rest = rest.dropFirst() }
+    guard rest.first == UInt8(ascii: "-") else { return (nil, text) }
+    return (n, String(Substring(rest.dropFirst())).trimmingBlanks)
   }
 
   static func state(_ text: String) -> IncidentStatus? {
@@ -96,35 +158,39 @@ public struct ServiceNowReader: Sendable {
     }
   }
 
-  public func row(_ cells: [String: String]) throws -> ServiceNowRow {
-    func value(_ names: String...) -> (String, String)? {
-      for name in names {
-        if let v = cells[name]?.trimmingBlanks, !v.isEmpty, v != "?" { return (name, v) }
+  /// A value: empty cells and `?` are missing.
+  private static func given(_ cell: String) -> String? {
+    let v = cell.trimmingBlanks
+    return v.isEmpty || v == "?" ? nil : v
+  }
+
+  public func row(_ row: CSVRow, _ layout: Layout) throws -> ServiceNowRow {
+    let cells = row.cells
+    func value(_ field: Field) -> (String, String)? {
+      for column in layout.fields[field.rawValue] {
+        if let v = ServiceNowReader.given(cells[column.index]) { return (column.name, v) }
       }
       return nil
     }
-    func time(_ names: String...) throws -> Timestamp? {
-      for name in names {
-        guard let v = cells[name]?.trimmingBlanks, !v.isEmpty, v != "?" else { continue }
-        guard let t = dates.read(v) else {
-          throw RecordRejection(
-            "column '\(name)': unparseable date '\(v)' (expected \(dates.patterns.joined(separator: ", ")) or RFC 3339)"
-          )
-        }
-        return t
+    func time(_ field: Field) throws -> Timestamp? {
+      guard let (name, v) = value(field) else { return nil }
+      guard let t = dates.read(v) else {
+        throw RecordRejection(
+          "column '\(name)': unparseable date '\(v)' (expected \(dates.patterns.joined(separator: ", ")) or RFC 3339)"
+        )
       }
-      return nil
+      return t
     }
-    guard let (_, number) = value("number") else { throw RecordRejection("'number' is empty") }
+    guard let (_, number) = value(.number) else { throw RecordRejection("'number' is empty") }
     var o = JSONObject([JSONField("id", .string(number))])
     var extra = JSONObject()
-    o.add("title", value("short_description").map { .string($0.1) })
-    guard let (_, service) = value("cmdb_ci") else {
+    o.add("title", value(.title).map { .string($0.1) })
+    guard let (_, service) = value(.service) else {
       throw RecordRejection("'cmdb_ci' is empty: the service is unknown")
     }
     o.add("service", .string(service))
     var state: IncidentStatus?
-    if let (column, text) = value("incident_state", "state") {
+    if let (column, text) = value(.state) {
       state = ServiceNowReader.state(text)
       if state == nil {
         warnings.add(column, text)
@@ -132,7 +198,7 @@ public struct ServiceNowReader: Sendable {
       }
     }
     var priority: Priority?
-    if let (column, text) = value("priority") {
+    if let (column, text) = value(.priority) {
       let (n, _) = ServiceNowReader.choice(text)
       priority = n.flatMap { Priority(rawValue: $0) }
       if priority == nil {
@@ -141,8 +207,8 @@ public struct ServiceNowReader: Sendable {
       }
     }
     o.add("priority", priority.map { .string($0.description) })
-    for column in ["impact", "urgency"] {
-      guard let (_, text) = value(column) else { continue }
+    for field in [Field.impact, .urgency] {
+      guard let (column, text) = value(field) else { continue }
       if let n = ServiceNowReader.choice(text).0, (1...3).contains(n) {
         o.add(column, .int(Int64(n)))
       } else {
@@ -154,12 +220,12 @@ public struct ServiceNowReader: Sendable {
       o["impact"] = nil
       o["urgency"] = nil
     }
-    o.add("team", value("assignment_group").map { .string($0.1) })
-    o.add("assignee", value("assigned_to").map { .string($0.1) })
-    let opened = try time("opened_at", "sys_created_at", "sys_created_on")
-    let updated = try time("sys_updated_at", "sys_updated_on")
-    var resolved = try time("resolved_at")
-    var closed = try time("closed_at")
+    o.add("team", value(.team).map { .string($0.1) })
+    o.add("assignee", value(.assignee).map { .string($0.1) })
+    let opened = try time(.opened)
+    let updated = try time(.updated)
+    var resolved = try time(.resolved)
+    var closed = try time(.closed)
     if state == .closed && resolved == nil { resolved = closed }
     if state == .canceled {
       o.add("canceled_at", (closed ?? resolved ?? updated ?? opened).map { .string($0.rfc3339) })
@@ -171,10 +237,10 @@ public struct ServiceNowReader: Sendable {
     o.add("resolved_at", resolved.map { .string($0.rfc3339) })
     o.add("closed_at", closed.map { .string($0.rfc3339) })
     o.add("status", state.map { .string($0.rawValue) })
-    for column in ["reassignment_count", "reopen_count"] {
-      if let (_, text) = value(column), let n = Int64(text), n >= 0 { o.add(column, .int(n)) }
+    for field in [Field.reassignmentCount, .reopenCount] {
+      if let (column, text) = value(field), let n = Int64(text), n >= 0 { o.add(column, .int(n)) }
     }
-    if let (_, contact) = value("contact_type") {
+    if let (_, contact) = value(.contactType) {
       switch contact.lowercased() {
       case "monitoring", "event", "alert": o.add("detection", .string("monitoring_alert"))
       case "phone", "email", "self-service", "walk-in", "chat", "virtual agent":
@@ -182,16 +248,18 @@ public struct ServiceNowReader: Sendable {
       default: break
       }
     }
-    for (column, raw) in cells.sorted(by: { $0.key < $1.key }) where !ServiceNowReader.mapped.contains(column) {
-      let v = raw.trimmingBlanks
-      if !v.isEmpty && v != "?" && extra[column] == nil { extra.add(column, .string(v)) }
+    for column in layout.extra {
+      if let v = ServiceNowReader.given(cells[column.index]), extra[column.name] == nil {
+        extra.add(column.name, .string(v))
+      }
     }
     if !extra.isEmpty { o.add("extra", .object(extra)) }
     var decoded = try decoder.decode(o)
     decoded.incident.updatedAt = max(decoded.incident.updatedAt, updated ?? decoded.incident.updatedAt)
     return ServiceNowRow(
-      number: number, modCount: value("sys_mod_count").flatMap { Int($0.1) }, updatedAt: updated, state: state,
-      team: decoded.incident.team, assignee: decoded.incident.assignee, priority: priority, decoded: decoded)
+      number: number, modCount: value(.modCount).flatMap { Int($0.1) }, updatedAt: updated, state: state,
+      team: decoded.incident.team, assignee: decoded.incident.assignee, priority: priority,
+      decoded: ServiceNowRow.Decoded(decoded))
   }
 }
 
@@ -201,7 +269,10 @@ public struct ServiceNowReader: Sendable {
 /// The first move to work on the incident counts as its acknowledgement. A plain list export
 /// (one row per number) passes through unchanged.
 public struct ServiceNowHistory {
+  /// The rows of the incident so far, without their decoded incidents.
   private var rows: [ServiceNowRow] = []
+  /// The incident of the row that wins so far: the highest sys_mod_count, the later row of two.
+  private var winner: (key: Int, decoded: ServiceNowRow.Decoded)?
 
   public init() {}
 
@@ -209,20 +280,31 @@ public struct ServiceNowHistory {
   public mutating func add(_ row: ServiceNowRow) -> DecodedIncident? {
     var finished: DecodedIncident?
     if let first = rows.first, first.number != row.number { finished = finish() }
-    rows.append(row)
+    var light = row
+    light.decoded = nil
+    rows.append(light)
+    let key = row.modCount ?? (rows.count - 1)
+    if let decoded = row.decoded, key >= (winner?.key ?? Int.min) { winner = (key, decoded) }
     return finished
   }
 
   /// The incident of the rows so far, if any.
   public mutating func finish() -> DecodedIncident? {
     guard !rows.isEmpty else { return nil }
-    defer { rows.removeAll(keepingCapacity: true) }
+    defer {
+      rows.removeAll(keepingCapacity: true)
+      winner = nil
+    }
+    // A row loses its decoded incident only to a later row that wins over it, so the row that
+    // wins keeps its own.
+    guard var result = winner?.decoded.incident else {
+      preconditionFailure("the winning ServiceNow row lost its incident")
+    }
+    guard rows.count > 1 else { return result }
     let ordered = rows.enumerated().sorted {
       ($0.element.modCount ?? $0.offset, $0.offset) < ($1.element.modCount ?? $1.offset, $1.offset)
     }
     .map(\.element)
-    var result = ordered.last!.decoded
-    guard ordered.count > 1 else { return result }
     var history: [EventDraft] = []
     for (before, after) in zip(ordered, ordered.dropFirst()) {
       guard let at = after.updatedAt else { continue }

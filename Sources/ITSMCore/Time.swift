@@ -25,18 +25,26 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
   public var description: String { rfc3339 }
 
   public var rfc3339: String {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(20)
-    appendRFC3339(to: &bytes)
-    return String(decoding: bytes, as: UTF8.self)
+    String(unsafeUninitializedCapacity: 20) { b in
+      writeRFC3339(to: b)
+      return 20
+    }
   }
 
   /// Appends the 20 bytes of `YYYY-MM-DDTHH:MM:SSZ`.
   public func appendRFC3339(to bytes: inout [UInt8]) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+      writeRFC3339(to: b)
+      bytes.append(contentsOf: UnsafeBufferPointer(b))
+    }
+  }
+
+  /// Writes the 20 bytes of `YYYY-MM-DDTHH:MM:SSZ` at the start of `b`.
+  private func writeRFC3339(to b: UnsafeMutableBufferPointer<UInt8>) {
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     let secondOfDay = seconds - days * 86_400
     let (y, m, d) = CivilDate.fromDays(days)
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+    do {
       func two(_ value: Int64, _ at: Int) {
         b[at] = UInt8(48 + value / 10)
         b[at + 1] = UInt8(48 + value % 10)
@@ -55,7 +63,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
       b[16] = 58
       two(secondOfDay % 60, 17)
       b[19] = 90
-      bytes.append(contentsOf: UnsafeBufferPointer(b))
     }
   }
 }

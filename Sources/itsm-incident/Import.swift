@@ -88,8 +88,14 @@ extension ITSMIncident {
               let servicenow = ServiceNowReader(decoder: decoder, dates: mapping.dates, warnings: warnings)
               var history = ServiceNowHistory()
               var lastLine = 0
+              let layout = LayoutBox()
               counts = try stream.run(
-                csv: reader, header: { try servicenow.check($0, source: source) }, decode: servicenow.row,
+                csv: reader,
+                header: {
+                  try servicenow.check($0, source: source)
+                  layout.value = ServiceNowReader.Layout($0)
+                }, decode: { try servicenow.row($0, layout.value!) },
+                thin: { earlier, later in if earlier.superseded(by: later) { earlier.decoded = nil } },
                 apply: { row, line in
                   if let done = history.add(row) { try apply(done, lastLine) }
                   lastLine = line
@@ -97,15 +103,9 @@ extension ITSMIncident {
               if let done = history.finish() { try apply(done, lastLine) }
             } else if csv {
               let source = reader.sourceName
-              let header = HeaderBox()
               counts = try stream.run(
-                csv: reader,
-                header: {
-                  try mapping.check($0, source: source)
-                  header.value = $0
-                },
-                decode: { row in try decoder.decode(try mapping.record(row, header: header.value!)) }, apply: apply,
-                onReject: onReject)
+                csv: reader, header: { try mapping.check($0, source: source) },
+                decode: { row in try decoder.decode(try mapping.record(row)) }, apply: apply, onReject: onReject)
             } else {
               counts = try stream.run(reader, decode: decoder.decode, apply: apply, onReject: onReject)
             }
@@ -134,7 +134,8 @@ extension ITSMIncident {
   }
 }
 
-/// The CSV header, set once on the reading thread before any row is decoded there.
-final class HeaderBox: @unchecked Sendable {
-  var value: CSVHeader?
+/// Where the columns of a ServiceNow export are, set once on the reading thread from the
+/// header, before any row is handed to a decoding thread.
+final class LayoutBox: @unchecked Sendable {
+  var value: ServiceNowReader.Layout?
 }

@@ -125,7 +125,7 @@ extension ITSMLicense {
     }
 
     /// Turns a CSV row into a record of this kind.
-    func decoder(observed: Timestamp) throws -> @Sendable ([String: String]) throws -> LicenseInput {
+    func decoder(observed: Timestamp) throws -> @Sendable (CSVRow) throws -> LicenseInput {
       let kind = kind.rawValue
       if let preset = preset.flatMap(LicensePreset.init(rawValue:)) {
         let app = self.app ?? preset.rawValue
@@ -133,7 +133,7 @@ extension ITSMLicense {
       }
       return { row in
         var object = JSONObject()
-        for (key, value) in row.sorted(by: { $0.key < $1.key }) where !value.isEmpty { object.add(key, .string(value)) }
+        for (key, value) in row.sortedByName where !value.isEmpty { object.add(key, .string(value)) }
         return try LicenseInput.decode(kind: kind, object, observed: observed)
       }
     }

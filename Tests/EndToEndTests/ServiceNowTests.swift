@@ -105,4 +105,58 @@ struct ServiceNowTests {
     #expect(try s.incident(["show", "INC5"]).records[0]["opened_at"] as? String == "2026-11-21T02:30:00Z")
     #expect(try s.incident(["import", "--from", "servicenow", "--map", "a=b"], stdin: csv).status == 64)
   }
+
+  /// The incidents and timelines an import stores, without the times of the import itself.
+  static func stored(_ s: Sandbox) throws -> String {
+    try s.shell(
+      "sqlite3 \"$ITSM_DB\" \"SELECT id, status, priority, team, assignee, acknowledged_at, resolved_at, extra FROM incidents ORDER BY id; SELECT entity_id, at, type, data FROM events ORDER BY entity_id, at, type, data\""
+    ).stdout
+  }
+
+  @Test func updatesOutOfOrderGiveTheIncidentOfTheHighestModCount() throws {
+    let ordered = try Sandbox()
+    #expect(try ordered.incident(["import", "--from", "servicenow"], stdin: ServiceNowTests.audit).status == 0)
+    // INC1's updates as 2, 0, 3, 1: the one with sys_mod_count 3 (resolved) is the incident,
+    // though it is not the last row, and the timeline follows sys_mod_count.
+    var lines = ServiceNowTests.audit.split(separator: "\n").map(String.init)
+    lines[1...4] = [lines[3], lines[1], lines[4], lines[2]]
+    let shuffled = try Sandbox()
+    let r = try shuffled.incident(["import", "--from", "servicenow"], stdin: lines.joined(separator: "\n") + "\n")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try shuffled.incident(["show", "INC1"]).records[0]["status"] as? String == "resolved")
+    let expected = try ServiceNowTests.stored(ordered)
+    #expect(expected.contains("INC1|resolved|P2|Messaging|chen|"))
+    #expect(expected.contains("priority_changed"))
+    #expect(try ServiceNowTests.stored(shuffled) == expected)
+  }
+
+  @Test func withoutModCountsTheLastRowOfAnIncidentIsIt() throws {
+    let s = try Sandbox()
+    let csv = """
+      number,short_description,cmdb_ci,priority,opened_at,incident_state,assigned_to
+      INC7,t,mail,4 - Low,2026-11-20 09:00:00,New,
+      INC7,t,mail,4 - Low,2026-11-20 09:00:00,In Progress,ana
+      INC7,t,mail,3 - Moderate,2026-11-20 09:00:00,On Hold,bo
+
+      """
+    let r = try s.incident(["import", "--from", "servicenow"], stdin: csv)
+    #expect(r.status == 0, "\(r.stderr)")
+    let incident = try s.incident(["show", "INC7"]).records[0]
+    #expect(incident["status"] as? String == "on_hold")
+    #expect(incident["assignee"] as? String == "bo")
+    #expect(incident["priority"] as? String == "P3")
+  }
+
+  @Test func aBadUpdateBeforeTheLastIsStillRefused() throws {
+    let s = try Sandbox()
+    // The second of INC1's updates says Resolved without resolved_at: refused though a later
+    // row is the incident; nothing is written.
+    var lines = ServiceNowTests.audit.split(separator: "\n").map(String.init)
+    lines[2] = lines[2].replacingOccurrences(of: ",In Progress,", with: ",Resolved,")
+    let r = try s.incident(["import", "--from", "servicenow"], stdin: lines.joined(separator: "\n") + "\n")
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("<stdin>:3: status 'resolved' needs 'resolved_at'"), "\(r.stderr)")
+    let count = try s.shell("sqlite3 \"$ITSM_DB\" \"SELECT count(*) FROM incidents\" 2>/dev/null || echo 0")
+    #expect(count.stdout == "0\n")
+  }
 }

@@ -87,4 +87,34 @@ struct LineReaderTests {
     #expect(seen.dropFirst(2).first == "12:1 cells")
     #expect(seen.count == 2 + 41)
   }
+
+  @Test(
+    arguments: [
+      ("a,\"b,c\",d", ["a", "b,c", "d"]),
+      ("\"a\"\"b\",c", ["a\"b", "c"]),
+      ("x\"y,z", ["x\"y", "z"]),
+      ("\"a\"b\"c,d", ["ab\"c", "d"]),
+      (",", ["", ""]),
+      ("", [""]),
+      ("\"\",\"\"", ["", ""]),
+      ("a,,\"\"\"\"", ["a", "", "\""]),
+      ("\"a", nil),
+      ("a,\"", nil),
+      ("\"a\"\"", nil),
+    ] as [(String, [String]?)])
+  func csvFieldsFollowRFC4180(text: String, expected: [String]?) {
+    #expect(CSVParser.fields(Array(text.utf8)) == expected)
+    // A record is complete exactly when it splits into fields.
+    #expect(CSVParser.isComplete(Array(text.utf8)) == (expected != nil))
+  }
+
+  @Test func csvRowsAreReadByTheFirstColumnOfAName() throws {
+    let header = CSVHeader(["b", " a ", "b", "c"])
+    let row = try header.row(["1", "2", "3", "4"])
+    #expect(row["b"] == "1")
+    #expect(row["a"] == "2")
+    #expect(row["z"] == nil)
+    #expect(row.sortedByName.map { "\($0.name)=\($0.value)" } == ["a=2", "b=1", "c=4"])
+    #expect(throws: RecordRejection("the row has 3 cells, the header 4")) { try header.row(["1", "2", "3"]) }
+  }
 }

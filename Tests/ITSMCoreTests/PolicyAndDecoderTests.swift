@@ -65,6 +65,13 @@ struct PolicyAndDecoderTests {
     #expect(manual.matrixPriority == .p2)
   }
 
+  @Test func incidentKeySlotsAreTheirPlaceInOrder() {
+    for (place, key) in IncidentKey.ordered.enumerated() {
+      #expect(key.slot == place, "\(key)")
+      #expect(IncidentKey.slot(of: key.rawValue) == place)
+    }
+  }
+
   @Test func decoderRefusesInconsistentStatus() {
     #expect(throws: RecordRejection.self) {
       try decode(#"{"id":"A","title":"t","service":"s","priority":"P2","status":"closed"}"#)
