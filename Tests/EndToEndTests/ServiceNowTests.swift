@@ -125,7 +125,7 @@ struct ServiceNowTests {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(try shuffled.incident(["show", "INC1"]).records[0]["status"] as? String == "resolved")
     let expected = try ServiceNowTests.stored(ordered)
-    #expect(expected.contains("INC1|resolved|P2|Messaging|chen|"))
+    #expect(expected.contains("INC1|resolved|2|Messaging|chen|"))
     #expect(expected.contains("priority_changed"))
     #expect(try ServiceNowTests.stored(shuffled) == expected)
   }
