@@ -65,6 +65,15 @@ struct RawStatement {
     sqlite3_reset(handle)
   }
 
+  /// Whether the statement returns a row (it is stepped once).
+  func hasRow() throws -> Bool {
+    if bindFailure != SQLITE_OK { throw failure(bindFailure) }
+    defer { sqlite3_reset(handle) }
+    let code = sqlite3_step(handle)
+    guard code == SQLITE_ROW || code == SQLITE_DONE else { throw failure(code) }
+    return code == SQLITE_ROW
+  }
+
   /// Steps through the rows, calling `body` with a reader for each.
   func forEachRow(_ body: (ColumnReader) throws -> Void) throws {
     defer { sqlite3_reset(handle) }
