@@ -164,7 +164,7 @@ public struct JSONParser {
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
         throw error(index < bytes.count ? "expected a quoted key" : "unexpected end of input")
       }
-      let key = try parseString()
+      let key = try parseKey()
       skipSpace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
         throw error("expected ':' after key \"\(key)\"")
@@ -211,6 +211,25 @@ public struct JSONParser {
         throw error("expected ',' or ']'")
       }
     }
+  }
+
+  /// A key: one of the known record keys is the same String each time (no copy of its bytes
+  /// to make, nor to free), any other is parsed as a string.
+  private mutating func parseKey() throws -> String {
+    let start = index + 1
+    var end = start
+    while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] < 0x80,
+      bytes[end] >= 0x20
+    {
+      end += 1
+    }
+    if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+      let known = JSONKeys.known(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+    {
+      index = end + 1
+      return known
+    }
+    return try parseString()
   }
 
   private mutating func parseString() throws -> String {
@@ -466,5 +485,35 @@ extension JSONObject {
         key, .object(JSONObject([JSONField("before", self[key] ?? .null), JSONField("after", after[key] ?? .null)])))
     }
     return changes
+  }
+}
+
+/// The keys records use most, found by their bytes without making a String: by length and
+/// first byte, then compared.
+enum JSONKeys {
+  private static let buckets: [[(bytes: [UInt8], key: String)]] = {
+    var buckets = [[(bytes: [UInt8], key: String)]](repeating: [], count: 64 * 32)
+    let keys =
+      IncidentKey.names + [
+        "kind", "type", "at", "seq", "entity", "entity_id", "actor", "source", "data", "account", "app", "sku",
+        "last_active_at", "observed_at", "email", "name", "manager", "department", "hr_status", "hired_at",
+        "departed_at", "since",
+      ]
+    for key in Set(keys) {
+      let bytes = Array(key.utf8)
+      buckets[bucket(bytes.count, bytes[0])].append((bytes, key))
+    }
+    return buckets
+  }()
+
+  private static func bucket(_ count: Int, _ first: UInt8) -> Int { (count & 63) * 32 + Int(first & 31) }
+
+  static func known(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    guard let first = bytes.first, bytes.count < 64 else { return nil }
+    for candidate in buckets[bucket(bytes.count, first)]
+    where candidate.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+      return candidate.key
+    }
+    return nil
   }
 }

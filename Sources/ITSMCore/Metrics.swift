@@ -471,7 +471,10 @@ struct Summary {
       (mean, p50, p90) = (nil, nil, nil)
       return
     }
-    mean = .double(round(values.reduce(0, +) / Double(values.count), 1))
+    // The values are whole seconds in minutes: added up as seconds, exactly, the mean does
+    // not depend on the order they came in (threads and parts of the table add in any order).
+    let seconds = values.reduce(Int64(0)) { $0 + Int64(($1 * 60).rounded()) }
+    mean = .double(round(Double(seconds) / 60 / Double(values.count), 1))
     // Selection, not a sort: the two values around each rank, in linear time.
     var scratch = values
     let p90 = Summary.percentile(selectingIn: &scratch, 0.9, below: scratch.count)
