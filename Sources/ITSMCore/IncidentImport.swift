@@ -65,18 +65,29 @@ extension Incident {
 }
 
 /// One incident record's fields, looked up once by key into slots.
-struct IncidentFields {
-  private var slots: [JSONValue?]
+struct IncidentFields: JSONFieldSink {
+  private var slots = [JSONValue?](repeating: nil, count: IncidentKey.ordered.count)
   private(set) var unknown: [JSONField] = []
 
+  init() {}
+
   init(_ object: JSONObject) {
-    slots = [JSONValue?](repeating: nil, count: IncidentKey.ordered.count)
-    for field in object.fields {
-      if let slot = IncidentKey.slot(of: field.key) {
-        slots[slot] = field.value
-      } else {
-        unknown.append(field)
-      }
+    for field in object.fields { appendField(field.key, number: nil, field.value) }
+  }
+
+  /// A field; of a key given twice, the last wins. The incident keys are the first of
+  /// `JSONKeys`, in slot order: a key's number, when the parser knows it, is its slot.
+  mutating func appendField(_ key: String, number: Int?, _ value: JSONValue) {
+    let slot: Int?
+    if let number {
+      slot = number < slots.count ? number : nil
+    } else {
+      slot = IncidentKey.slot(of: key)
+    }
+    if let slot {
+      slots[slot] = value
+    } else {
+      unknown.append(JSONField(key, value))
     }
   }
 
@@ -110,7 +121,23 @@ public struct IncidentDecoder: Sendable {
   /// Decodes one record. The id may be absent (nil in the result); everything else is checked:
   /// types, ranges, known choices, and that the lifecycle times are in order.
   public func decode(_ object: JSONObject) throws -> DecodedIncident {
-    let f = IncidentFields(object)
+    try decode(IncidentFields(object))
+  }
+
+  /// Decodes one record from its JSON text, parsed straight into its fields (no object is
+  /// made of it first). With `requiringOpenedAt`, a record without the key is refused.
+  public func decode(json bytes: UnsafeBufferPointer<UInt8>, requiringOpenedAt: Bool = false) throws
+    -> DecodedIncident
+  {
+    var fields = IncidentFields()
+    try JSONParser.parseObject(bytes, into: &fields)
+    if requiringOpenedAt && fields[.openedAt].value == nil {
+      throw RecordRejection("missing required field 'opened_at'")
+    }
+    return try decode(fields)
+  }
+
+  private func decode(_ f: IncidentFields) throws -> DecodedIncident {
     if let kind = try f[.kind].string(), kind != "incident" {
       throw RecordRejection("not an incident record (kind '\(kind)')")
     }

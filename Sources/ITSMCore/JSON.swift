@@ -90,6 +90,23 @@ public struct JSONParser {
     return value
   }
 
+  /// Parses exactly one JSON object, handing its fields to `sink` as they come instead of
+  /// making an object of them. Any other JSON value is refused as a record ("expected a JSON
+  /// object"); a syntax error anywhere is thrown before that, as with `parse`.
+  static func parseObject<Sink: JSONFieldSink>(_ bytes: UnsafeBufferPointer<UInt8>, into sink: inout Sink) throws {
+    var parser = JSONParser(bytes)
+    parser.skipSpace()
+    guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else {
+      let value = try parse(bytes)
+      throw RecordRejection("expected a JSON object, got \(value.typeName)")
+    }
+    try parser.parseObject(into: &sink)
+    parser.skipSpace()
+    if parser.index < bytes.count {
+      throw parser.error("unexpected data after the JSON value")
+    }
+  }
+
   public static func parse(_ text: String) throws -> JSONValue {
     var text = text
     return try text.withUTF8 { try parse($0) }
@@ -150,28 +167,33 @@ public struct JSONParser {
   }
 
   private mutating func parseObject() throws -> JSONObject {
+    var object = JSONObject()
+    try parseObject(into: &object)
+    return object
+  }
+
+  private mutating func parseObject<Sink: JSONFieldSink>(into object: inout Sink) throws {
     try enter()
     index += 1
-    var object = JSONObject()
     skipSpace()
     if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
       index += 1
       depth -= 1
-      return object
+      return
     }
     while true {
       skipSpace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
         throw error(index < bytes.count ? "expected a quoted key" : "unexpected end of input")
       }
-      let key = try parseKey()
+      let (key, number) = try parseKey()
       skipSpace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
         throw error("expected ':' after key \"\(key)\"")
       }
       index += 1
       skipSpace()
-      object.fields.append(JSONField(key, try parseValue()))
+      object.appendField(key, number: number, try parseValue())
       skipSpace()
       guard index < bytes.count else { throw error("unexpected end of input") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -179,7 +201,7 @@ public struct JSONParser {
       } else if bytes[index] == UInt8(ascii: "}") {
         index += 1
         depth -= 1
-        return object
+        return
       } else {
         throw error("expected ',' or '}'")
       }
@@ -215,7 +237,7 @@ public struct JSONParser {
 
   /// A key: one of the known record keys is the same String each time (no copy of its bytes
   /// to make, nor to free), any other is parsed as a string.
-  private mutating func parseKey() throws -> String {
+  private mutating func parseKey() throws -> (String, Int?) {
     let start = index + 1
     var end = start
     while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] < 0x80,
@@ -224,12 +246,12 @@ public struct JSONParser {
       end += 1
     }
     if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
-      let known = JSONKeys.known(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+      let number = JSONKeys.number(of: UnsafeBufferPointer(rebasing: bytes[start..<end]))
     {
       index = end + 1
-      return known
+      return (JSONKeys.names[number], number)
     }
-    return try parseString()
+    return (try parseString(), nil)
   }
 
   private mutating func parseString() throws -> String {
@@ -489,31 +511,51 @@ extension JSONObject {
 }
 
 /// The keys records use most, found by their bytes without making a String: by length and
-/// first byte, then compared.
+/// first byte, then compared. A key's number is its place in `names`, where the incident
+/// keys come first, in slot order (`IncidentKey.ordered`).
 enum JSONKeys {
-  private static let buckets: [[(bytes: [UInt8], key: String)]] = {
-    var buckets = [[(bytes: [UInt8], key: String)]](repeating: [], count: 64 * 32)
-    let keys =
-      IncidentKey.names + [
-        "kind", "type", "at", "seq", "entity", "entity_id", "actor", "source", "data", "account", "app", "sku",
-        "last_active_at", "observed_at", "email", "name", "manager", "department", "hr_status", "hired_at",
-        "departed_at", "since",
-      ]
-    for key in Set(keys) {
+  static let names: [String] = {
+    var names = IncidentKey.names
+    for key in [
+      "type", "at", "seq", "entity", "entity_id", "actor", "source", "data", "account", "app", "sku",
+      "last_active_at", "observed_at", "email", "name", "manager", "department", "hr_status", "hired_at",
+      "departed_at", "since",
+    ] where !names.contains(key) {
+      names.append(key)
+    }
+    return names
+  }()
+
+  private static let buckets: [[(bytes: [UInt8], number: Int)]] = {
+    var buckets = [[(bytes: [UInt8], number: Int)]](repeating: [], count: 64 * 32)
+    for (number, key) in names.enumerated() {
       let bytes = Array(key.utf8)
-      buckets[bucket(bytes.count, bytes[0])].append((bytes, key))
+      buckets[bucket(bytes.count, bytes[0])].append((bytes, number))
     }
     return buckets
   }()
 
   private static func bucket(_ count: Int, _ first: UInt8) -> Int { (count & 63) * 32 + Int(first & 31) }
 
-  static func known(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+  /// The number of a known key; nil for any other.
+  static func number(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     guard let first = bytes.first, bytes.count < 64 else { return nil }
     for candidate in buckets[bucket(bytes.count, first)]
     where candidate.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-      return candidate.key
+      return candidate.number
     }
     return nil
+  }
+}
+
+/// Takes the fields of a JSON object in order, as the parser reads them, each key with its
+/// number when it is one of `JSONKeys`.
+protocol JSONFieldSink {
+  mutating func appendField(_ key: String, number: Int?, _ value: JSONValue)
+}
+
+extension JSONObject: JSONFieldSink {
+  mutating func appendField(_ key: String, number: Int?, _ value: JSONValue) {
+    fields.append(JSONField(key, value))
   }
 }

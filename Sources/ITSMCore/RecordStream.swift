@@ -39,6 +39,27 @@ public struct RecordStream {
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
     onIdle: () throws -> Void = {}
   ) throws -> RecordCounts {
+    try run(
+      reader,
+      decodeText: { text in
+        let parsed = try JSONParser.parse(text)
+        guard case .object(let object) = parsed else {
+          throw RecordRejection("expected a JSON object, got \(parsed.typeName)")
+        }
+        return try decode(object)
+      }, apply: apply, onReject: onReject, onIdle: onIdle)
+  }
+
+  /// The same with the parsing left to `decodeText`, which gets each line's JSON text: a
+  /// decoder may then parse straight into what it makes. It throws `JSONSyntaxError` or
+  /// `RecordRejection` for a bad line, as `JSONParser` and `decode` would.
+  public func run<T: Sendable>(
+    _ reader: LineReader,
+    decodeText decode: @escaping @Sendable (UnsafeBufferPointer<UInt8>) throws -> T,
+    apply: (T, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
+    onIdle: () throws -> Void = {}
+  ) throws -> RecordCounts {
     let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
     let work = BatchChannel<RawBatch>(capacity: 16)
     let inFlight = Permits(16)
@@ -292,7 +313,7 @@ public struct RecordStream {
   }
 
   private static func item<T>(
-    _ number: Int, _ line: InputLine, decode: (JSONObject) throws -> T, limit: Int
+    _ number: Int, _ line: InputLine, decode: (UnsafeBufferPointer<UInt8>) throws -> T, limit: Int
   ) -> StreamItem<T> {
     switch line {
     case .tooLong(let size):
@@ -301,11 +322,7 @@ public struct RecordStream {
     case .text(let text):
       var reason: String
       do {
-        let parsed = try JSONParser.parse(text)
-        guard case .object(let object) = parsed else {
-          throw RecordRejection("expected a JSON object, got \(parsed.typeName)")
-        }
-        return .decoded(number, try decode(object))
+        return .decoded(number, try decode(text))
       } catch let error as JSONSyntaxError {
         reason = error.description
       } catch let error as RecordRejection {

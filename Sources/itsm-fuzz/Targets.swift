@@ -28,10 +28,21 @@ enum FuzzTarget: String, CaseIterable {
         let decoder = IncidentDecoder(policy: Self.demoPolicy, now: Self.now)
         try? LineReader(path: path, maximumLineLength: 1 << 16).forEachLine { _, line in
           guard case .text(let text) = line else { return }
+          // Parsed straight into an incident's fields: the same verdict as through an object.
+          let direct = Result { try decoder.decode(json: text, requiringOpenedAt: true) }
           guard case .object(let object)? = try? JSONParser.parse(text) else {
+            if case .success = direct { fatalError("a line that is no JSON object decoded as an incident") }
             return
           }
-          _ = try? decoder.decode(object)
+          let viaObject = Result {
+            guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
+            return try decoder.decode(object)
+          }
+          switch (direct, viaObject) {
+          case (.success(let a), .success(let b)) where a.incident == b.incident: break
+          case (.failure(let a as RecordRejection), .failure(let b as RecordRejection)) where a == b: break
+          default: fatalError("an incident decoded from its text differs from one decoded through an object")
+          }
           _ = try? AlertIngest.decode(object, policy: Self.demoPolicy, now: Self.now)
           _ = try? AlertmanagerPayload.decode(object, policy: Self.demoPolicy, now: Self.now)
           var out: [UInt8] = []

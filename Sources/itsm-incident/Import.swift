@@ -107,7 +107,8 @@ extension ITSMIncident {
                 csv: reader, header: { try mapping.check($0, source: source) },
                 decode: { row in try decoder.decode(try mapping.record(row)) }, apply: apply, onReject: onReject)
             } else {
-              counts = try stream.run(reader, decode: decoder.decode, apply: apply, onReject: onReject)
+              counts = try stream.run(
+                reader, decodeText: { try decoder.decode(json: $0) }, apply: apply, onReject: onReject)
             }
             try importer.finish()
             var summary = importer.summary

@@ -60,10 +60,7 @@ struct ReportInput: ParsableArguments {
     stream.decoders = min(4, RecordStream.cores)
     let counts = try stream.run(
       reader,
-      decode: { object in
-        guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
-        return transform(try decoder.decode(object).incident)
-      },
+      decodeText: { text in transform(try decoder.decode(json: text, requiringOpenedAt: true).incident) },
       apply: { value, _ in body(value) },
       onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
     if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }

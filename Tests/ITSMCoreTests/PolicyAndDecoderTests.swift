@@ -72,6 +72,36 @@ struct PolicyAndDecoderTests {
     }
   }
 
+  @Test(arguments: [
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","type":"x","zz":[1,{"a":null}]}"#,
+    // A key given twice (the last wins), and one written with an escape.
+    #"{"title":"a","service":"s","priority":"P3","title":"b","opened_at":"2026-11-01T00:00:00Z","ti\u0074le":"c"}"#,
+    #"{"title":"t","service":"s","priority":"P9","opened_at":"2026-11-01T00:00:00Z"}"#,
+    #"{"title":"t","service":"s","priority":"P1"}"#,
+    #"{"title":"t","service":"s","priority":"P1","opened_at":null}"#,
+    #"["not", "an", "object"]"#,
+    #"  {"title":"t","service":"s","impact":1,"urgency":1,"opened_at":"2026-11-01T00:00:00Z"}  "#,
+  ])
+  func decodingFromTextIsDecodingThroughAnObject(line: String) {
+    let decoder = IncidentDecoder(policy: Policy(), now: Timestamp(seconds: 1_795_000_000))
+    func viaObject() throws -> Incident {
+      guard case .object(let object) = try JSONParser.parse(line) else {
+        throw RecordRejection("expected a JSON object, got array")
+      }
+      guard object["opened_at"] != nil else { throw RecordRejection("missing required field 'opened_at'") }
+      return try decoder.decode(object).incident
+    }
+    var text = line
+    let direct = text.withUTF8 { bytes in
+      Result { try decoder.decode(json: bytes, requiringOpenedAt: true).incident }
+    }
+    switch (direct, Result { try viaObject() }) {
+    case (.success(let a), .success(let b)): #expect(a == b)
+    case (.failure(let a as RecordRejection), .failure(let b as RecordRejection)): #expect(a == b)
+    case (let a, let b): Issue.record("\(a) against \(b)")
+    }
+  }
+
   @Test func decoderRefusesInconsistentStatus() {
     #expect(throws: RecordRejection.self) {
       try decode(#"{"id":"A","title":"t","service":"s","priority":"P2","status":"closed"}"#)
