@@ -115,7 +115,9 @@ public struct Incident: Equatable, Sendable {
 
   /// Lost hours priced at the policy's hourly cost for the service.
   public func financialImpact(policy: Policy) -> Double? {
-    productivityLossMinutes.map { policy.cost(ofLostMinutes: $0, service: service) }
+    // Not through a closure: one that captures the policy copies it, every field of it.
+    guard let minutes = productivityLossMinutes else { return nil }
+    return policy.cost(ofLostMinutes: minutes, service: service)
   }
 
   /// User-minutes lost: users x minutes of impact.

@@ -153,7 +153,8 @@ public struct IncidentDecoder: Sendable {
       priority = p
     }
     let source = try f[.prioritySource].choice(PrioritySource.self, names: ["matrix", "manual"])
-    let matrixPriority = impact.flatMap { i in urgency.map { policy.priorityMatrix.priority(impact: i, urgency: $0) } }
+    var matrixPriority: Priority?
+    if let impact, let urgency { matrixPriority = policy.priorityMatrix.priority(impact: impact, urgency: urgency) }
     if (impact == nil) != (urgency == nil) {
       throw RecordRejection("'impact' and 'urgency' go together: give both or neither")
     }
