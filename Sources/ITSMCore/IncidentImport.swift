@@ -39,23 +39,18 @@ enum IncidentKey: String, CaseIterable {
   /// The case's place in `ordered`: an enum without payloads is its case's number, in
   /// declaration order (a test checks this), so no search is needed.
   var slot: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
-  /// The slots of the names by their length and first byte: a record's key is compared with
-  /// the one or two names that share both, not with all of them (a failed String comparison
-  /// costs a call), nor hashed.
-  private static let buckets: [[(name: String, slot: Int)]] = {
-    var buckets = [[(name: String, slot: Int)]](repeating: [], count: 64 * 32)
-    for (slot, name) in names.enumerated() { buckets[bucket(name.utf8.count, name.utf8.first!)].append((name, slot)) }
-    return buckets
-  }()
-
-  private static func bucket(_ count: Int, _ first: UInt8) -> Int { (count & 63) * 32 + Int(first & 31) }
-
-  /// The slot of a key name; nil for a key itsm does not model.
+  /// The slot of a key name; nil for a key itsm does not model. The incident keys are the
+  /// first of `JSONKeys`, in slot order: a key's number there, when below their count, is its
+  /// slot.
   static func slot(of key: String) -> Int? {
-    let utf8 = key.utf8
-    guard let first = utf8.first, utf8.count < 64 else { return nil }
-    for candidate in buckets[bucket(utf8.count, first)] where candidate.name == key { return candidate.slot }
-    return nil
+    var key = key
+    return key.withUTF8 { JSONKeys.number(of: $0) }.flatMap { $0 < ordered.count ? $0 : nil }
+  }
+
+  /// The slot of a key the parser read, given its number among `JSONKeys` when it has one.
+  static func slot(of key: String, number: Int?) -> Int? {
+    guard let number else { return slot(of: key) }
+    return number < ordered.count ? number : nil
   }
 }
 
@@ -75,16 +70,9 @@ struct IncidentFields: JSONFieldSink {
     for field in object.fields { appendField(field.key, number: nil, field.value) }
   }
 
-  /// A field; of a key given twice, the last wins. The incident keys are the first of
-  /// `JSONKeys`, in slot order: a key's number, when the parser knows it, is its slot.
+  /// A field; of a key given twice, the last wins.
   mutating func appendField(_ key: String, number: Int?, _ value: JSONValue) {
-    let slot: Int?
-    if let number {
-      slot = number < slots.count ? number : nil
-    } else {
-      slot = IncidentKey.slot(of: key)
-    }
-    if let slot {
+    if let slot = IncidentKey.slot(of: key, number: number) {
       slots[slot] = value
     } else {
       unknown.append(JSONField(key, value))

@@ -123,6 +123,17 @@ public struct IncidentFacts: Sendable {
   public var escalated: Bool { escalatedByTimeout || escalatedByHand || escalatedOtherwise }
 }
 
+/// Makes the facts of incidents read from records, with the policy's costs. Per record, use
+/// this rather than a closure that captures a `Policy`: such a closure copies the whole
+/// policy (every field retained, then released) each time it runs.
+public final class IncidentFactsMaker: Sendable {
+  public let policy: Policy
+
+  public init(policy: Policy) { self.policy = policy }
+
+  public func facts(of incident: Incident) -> IncidentFacts { IncidentFacts(incident, policy: policy) }
+}
+
 extension IncidentFacts {
   /// A root cause as repeats compare it: trimmed and lower-cased; nil when blank. (The
   /// database does the same in SQL: `lower(trim(root_cause))`.)

@@ -70,40 +70,43 @@ public struct ServiceNowReader: Sendable {
     self.warnings = warnings
   }
 
-  static let required: [[String]] = [
-    ["number"], ["short_description"], ["opened_at", "sys_created_at", "sys_created_on"],
-  ]
-  /// Columns that become incident fields; the others go under `extra`.
-  static let mapped: Set<String> = [
-    "number", "short_description", "cmdb_ci", "incident_state", "state", "priority", "impact", "urgency",
-    "assignment_group", "assigned_to", "opened_at", "sys_created_at", "sys_created_on", "resolved_at", "closed_at",
-    "reassignment_count", "reopen_count",
-  ]
-
-  public func check(_ header: CSVHeader, source: String) throws {
-    for names in ServiceNowReader.required where header.column(names) == nil {
+  /// Checks the header (a missing column is named) and finds where its columns are, once,
+  /// so that rows are read by column number.
+  public func layout(of header: CSVHeader, source: String) throws -> Layout {
+    for field in [Field.number, .title, .opened] where header.column(field.names) == nil {
       throw ITSMError.badInputLines(
-        ["\(source):1: missing column '\(names[0])' (a ServiceNow incident export has it)"], more: 0)
+        ["\(source):1: missing column '\(field.names[0])' (a ServiceNow incident export has it)"], more: 0)
     }
+    return Layout(header)
   }
 
-  /// Where a header has the columns a row is read from: found once, so that rows are read by
-  /// column number.
+  /// Where a header has the columns a row is read from.
   public struct Layout: Sendable {
     /// For each field, the columns that may hold it, in the order they are tried.
     fileprivate let fields: [[(name: String, index: Int)]]
-    /// The columns kept under `extra`, in name order.
+    /// The columns kept under `extra`, in name order: all but those of the fields that
+    /// become the incident's own.
     fileprivate let extra: [(name: String, index: Int)]
 
-    public init(_ header: CSVHeader) {
+    fileprivate init(_ header: CSVHeader) {
       fields = Field.allCases.map { field in field.names.compactMap { name in header.index[name].map { (name, $0) } } }
-      extra = header.sortedColumns.filter { !ServiceNowReader.mapped.contains($0.name) }
+      let mapped = Set(Field.allCases.filter(\.isIncidentField).flatMap(\.names))
+      extra = header.sortedColumns.filter { !mapped.contains($0.name) }
     }
   }
 
   fileprivate enum Field: Int, CaseIterable {
     case number, title, service, state, priority, impact, urgency, team, assignee, opened, updated, resolved, closed
     case reassignmentCount, reopenCount, contactType, modCount
+
+    /// Whether the column becomes an incident field; the others (read for the history or
+    /// the detection) are also kept under `extra`.
+    var isIncidentField: Bool {
+      switch self {
+      case .updated, .contactType, .modCount: return false
+      default: return true
+      }
+    }
 
     var names: [String] {
       switch self {

@@ -91,10 +91,8 @@ extension ITSMIncident {
               let layout = LayoutBox()
               counts = try stream.run(
                 csv: reader,
-                header: {
-                  try servicenow.check($0, source: source)
-                  layout.value = ServiceNowReader.Layout($0)
-                }, decode: { try servicenow.row($0, layout.value!) },
+                header: { layout.value = try servicenow.layout(of: $0, source: source) },
+                decode: { try servicenow.row($0, layout.value!) },
                 thin: { earlier, later in if earlier.superseded(by: later) { earlier.decoded = nil } },
                 apply: { row, line in
                   if let done = history.add(row) { try apply(done, lastLine) }

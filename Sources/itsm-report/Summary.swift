@@ -37,9 +37,9 @@ extension ITSMReport {
         var digest = DailySummary(day: start, now: session.now, rules: session.policy.escalation.sla)
         let end = start + DurationValue(seconds: 86_400)
         if let input = records.input {
-          let policy = session.policy
+          let maker = IncidentFactsMaker(policy: session.policy)
           try records.forEachIncident(input, session: session) { incident in
-            digest.add(IncidentFacts(incident, policy: policy))
+            digest.add(maker.facts(of: incident))
             digest.addOpen(incident)
           }
         } else {

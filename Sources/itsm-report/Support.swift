@@ -44,7 +44,7 @@ struct ReportInput: ParsableArguments {
 
   /// The facts of the records; made on the decoding threads, beside the parsing.
   func forEachFacts(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
-    let maker = FactsMaker(session.policy)
+    let maker = IncidentFactsMaker(policy: session.policy)
     try forEachRecord(path, session: session, { maker.facts(of: $0) }, add)
   }
 
@@ -107,14 +107,4 @@ func reduceStoredFacts<Reducer: FactsReducer>(
       since: since, resolvedSince: resolvedSince, until: until, firstHumanAction: firstHumanAction,
       database: database, environment: session.global.environment, make)
   }
-}
-
-/// Makes the facts of incidents with the policy's costs. A class: a closure that captured
-/// the policy itself copied all of it (every field retained and released) for each record.
-final class FactsMaker: Sendable {
-  let policy: Policy
-
-  init(_ policy: Policy) { self.policy = policy }
-
-  func facts(of incident: Incident) -> IncidentFacts { IncidentFacts(incident, policy: policy) }
 }
