@@ -24,22 +24,22 @@ public struct DateReader: Sendable {
 
   /// The instant; nil when the text is in none of the formats.
   public func read(_ text: String) -> Timestamp? {
-    let trimmed = text.trimmingBlanks
-    if trimmed.utf8.contains(UInt8(ascii: "T")) || trimmed.utf8.last == UInt8(ascii: "Z"),
-      let t = TimestampParser.parseAbsolute(trimmed)
-    {
-      return t
-    }
-    for pattern in patterns {
-      if let local = DateReader.parse(trimmed, pattern: pattern) {
+    var trimmed = text.trimmingBlanks
+    return trimmed.withUTF8 { t -> Timestamp? in
+      if t.contains(UInt8(ascii: "T")) || t.last == UInt8(ascii: "Z"), let v = TimestampParser.parseAbsolute(bytes: t) {
+        return v
+      }
+      for pattern in patterns {
+        var pattern = pattern
+        guard let local = pattern.withUTF8({ DateReader.parse(t, pattern: $0) }) else { continue }
         if isUTC { return Timestamp(seconds: local) }
         let guess = Date(timeIntervalSince1970: TimeInterval(local))
         let offset = Int64(
           timeZone.secondsFromGMT(for: guess.addingTimeInterval(-TimeInterval(timeZone.secondsFromGMT(for: guess)))))
         return Timestamp(seconds: local - offset)
       }
+      return nil
     }
-    return nil
   }
 
   static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -47,8 +47,12 @@ public struct DateReader: Sendable {
   /// Wall-clock seconds since 1970 (as if UTC) of `text` in `pattern`: yyyy, yy (20yy), MM, M, MMM, dd, d,
   /// HH, H, hh, h, mm, ss, a; other characters must match as they are.
   static func parse(_ text: String, pattern: String) -> Int64? {
-    let t = Array(text.utf8)
-    let p = Array(pattern.utf8)
+    var (text, pattern) = (text, pattern)
+    return text.withUTF8 { t in pattern.withUTF8 { parse(t, pattern: $0) } }
+  }
+
+  /// `parse(_:pattern:)` over the bytes in place.
+  static func parse(_ t: UnsafeBufferPointer<UInt8>, pattern p: UnsafeBufferPointer<UInt8>) -> Int64? {
     var (i, j) = (0, 0)
     var year: Int64?
     var (month, day, hour, minute, second): (Int64, Int64, Int64, Int64, Int64) = (1, 1, 0, 0, 0)

@@ -79,8 +79,25 @@ struct IncidentFields: JSONFieldSink {
     }
   }
 
+  /// Times a typed reader (ServiceNow's) already parsed, by slot; empty until one is set.
+  private var times: [Timestamp?] = []
+
+  /// Sets a field that a typed reader found; nil leaves it absent.
+  mutating func set(_ key: IncidentKey, _ value: JSONValue?) {
+    if let value { slots[key.slot] = value }
+  }
+
+  /// Sets a time field as a time, so that it need not be written as text and parsed again;
+  /// nil leaves it absent.
+  mutating func set(_ key: IncidentKey, time: Timestamp?) {
+    guard let time else { return }
+    if times.isEmpty { times = [Timestamp?](repeating: nil, count: IncidentKey.ordered.count) }
+    times[key.slot] = time
+    slots[key.slot] = nil
+  }
+
   subscript(key: IncidentKey) -> FieldValue {
-    FieldValue(key.rawValue, slots[key.slot])
+    FieldValue(key.rawValue, slots[key.slot], time: times.isEmpty ? nil : times[key.slot])
   }
 }
 
@@ -119,13 +136,13 @@ public struct IncidentDecoder: Sendable {
   {
     var fields = IncidentFields()
     try JSONParser.parseObject(bytes, into: &fields)
-    if requiringOpenedAt && fields[.openedAt].value == nil {
+    if requiringOpenedAt && !fields[.openedAt].isPresent {
       throw RecordRejection("missing required field 'opened_at'")
     }
     return try decode(fields)
   }
 
-  private func decode(_ f: IncidentFields) throws -> DecodedIncident {
+  func decode(_ f: IncidentFields) throws -> DecodedIncident {
     if let kind = try f[.kind].string(), kind != "incident" {
       throw RecordRejection("not an incident record (kind '\(kind)')")
     }
@@ -161,7 +178,7 @@ public struct IncidentDecoder: Sendable {
     var incident = Incident(
       id: givenID ?? "", title: title, service: service, priority: effective,
       prioritySource: prioritySource, openedAt: openedAt)
-    let openedAtGiven = f[.openedAt].value != nil
+    let openedAtGiven = f[.openedAt].isPresent
     incident.impact = impact
     incident.urgency = urgency
     incident.matrixPriority = matrixPriority

@@ -496,10 +496,8 @@ extension Incident {
     s.bind(alertCount)
     s.bind(lastAlertAt?.seconds)
     s.bind(
-      tags.isEmpty
-        ? nil
-        : JSONSerializer.string(
-          .object(JSONObject(tags.sorted { $0.key < $1.key }.map { JSONField($0.key, .string($0.value)) }))))
+      json: tags.isEmpty
+        ? nil : JSONObject(tags.sorted { $0.key < $1.key }.map { JSONField($0.key, .string($0.value)) }))
     s.bind(rootCause)
     s.bind(resolution)
     s.bind(failureMode)
@@ -514,7 +512,7 @@ extension Incident {
     s.bind(reassignmentCount)
     s.bind(escalationLevel)
     s.bind(updatedAt.seconds)
-    s.bind(extra.isEmpty ? nil : JSONSerializer.string(extra))
+    s.bind(json: extra)
   }
 
   /// Reads a row selected with `IncidentStore.columns`.

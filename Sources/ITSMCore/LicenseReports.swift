@@ -133,7 +133,7 @@ public struct LicenseReports {
         EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app)
       FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
       """
-    var statement = RawStatement(try db.makeStatement(sql: sql))
+    let statement = RawStatement(try db.makeStatement(sql: sql))
     try statement.forEachRow { c in
       let department = c.string(0) ?? ""
       let app = c.string(1)!

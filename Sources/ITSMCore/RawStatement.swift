@@ -11,6 +11,8 @@ struct RawStatement {
   private var index: Int32 = 1
   /// The first failed bind, reported by `execute` (binds themselves do not throw).
   private var bindFailure: Int32 = SQLITE_OK
+  /// Where `bind(json:)` writes; SQLite copies the text when it is bound.
+  private var scratch: [UInt8] = []
   private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
   init(_ statement: Statement) {
@@ -52,6 +54,23 @@ struct RawStatement {
           return sqlite3_bind_text(handle, index, base, Int32(clamping: chars.count), RawStatement.transient)
         }
         return sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
+      }
+    }
+    check(code)
+  }
+
+  /// Binds an object as its JSON text, written into a buffer this statement reuses (no String
+  /// is made of it); nil or an empty object binds NULL.
+  mutating func bind(json object: JSONObject?) {
+    guard let object, !object.isEmpty else {
+      check(sqlite3_bind_null(handle, index))
+      return
+    }
+    scratch.removeAll(keepingCapacity: true)
+    JSONSerializer.append(object, to: &scratch)
+    let code = scratch.withUnsafeBufferPointer { bytes in
+      bytes.withMemoryRebound(to: CChar.self) { chars in
+        sqlite3_bind_text(handle, index, chars.baseAddress, Int32(clamping: chars.count), RawStatement.transient)
       }
     }
     check(code)

@@ -543,11 +543,17 @@ private final class PipelineOutcome: @unchecked Sendable {
 public struct FieldValue {
   public let key: String
   public let value: JSONValue?
+  /// A time that a typed reader already parsed (then `value` is nil).
+  public let time: Timestamp?
 
-  public init(_ key: String, _ value: JSONValue?) {
+  public init(_ key: String, _ value: JSONValue?, time: Timestamp? = nil) {
     self.key = key
     self.value = value
+    self.time = time
   }
+
+  /// Whether the record has the field at all (null counts).
+  public var isPresent: Bool { value != nil || time != nil }
 
   public func string(required: Bool = false) throws -> String? {
     switch value {
@@ -581,6 +587,7 @@ public struct FieldValue {
   }
 
   public func timestamp() throws -> Timestamp? {
+    if let time { return time }
     guard let text = try string() else { return nil }
     guard let t = TimestampParser.parseAbsolute(text) else {
       throw RecordRejection(

@@ -133,19 +133,21 @@ public struct ServiceNowReader: Sendable {
 
   /// `1 - Critical` as (1, "Critical"); `Critical` as (nil, "Critical"); `1` as (1, "1").
   static func choice(_ text: String) -> (Int?, String) {
-    var rest = text.utf8[...]
-    var n = 0
-    var digits = 0
-    while let b = rest.first, b >= 48, b <= 57, digits < 4 {
-      n = n * 10 + Int(b - 48)
-      digits += 1
-      rest = rest.dropFirst()
+    var text = text
+    let parsed = text.withUTF8 { b -> (Int, String?)? in
+      var (i, n) = (0, 0)
+      while i < b.count, i < 4, b[i] >= 48, b[i] <= 57 {
+        n = n * 10 + Int(b[i] - 48)
+        i += 1
+      }
+      guard i > 0 else { return nil }
+      if i == b.count { return (n, nil) }
+      while i < b.count, b[i] == 0x20 { i += 1 }
+      guard i < b.count, b[i] == UInt8(ascii: "-") else { return nil }
+      return (n, String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)...]), as: UTF8.self).trimmingBlanks)
     }
-    guard digits > 0 else { return (nil, text) }
-    if rest.isEmpty { return (n, text) }
-    while rest.first == 0x20 { rest = rest.dropFirst() }
-    guard rest.first == UInt8(ascii: "-") else { return (nil, text) }
-    return (n, String(Substring(rest.dropFirst())).trimmingBlanks)
+    guard let (n, label) = parsed else { return (nil, text) }
+    return (n, label ?? text)
   }
 
   static func state(_ text: String) -> IncidentStatus? {
@@ -164,7 +166,8 @@ public struct ServiceNowReader: Sendable {
   /// A value: empty cells and `?` are missing.
   private static func given(_ cell: String) -> String? {
     let v = cell.trimmingBlanks
-    return v.isEmpty || v == "?" ? nil : v
+    let bytes = v.utf8
+    return bytes.isEmpty || (bytes.count == 1 && bytes.first == UInt8(ascii: "?")) ? nil : v
   }
 
   public func row(_ row: CSVRow, _ layout: Layout) throws -> ServiceNowRow {
@@ -185,13 +188,16 @@ public struct ServiceNowReader: Sendable {
       return t
     }
     guard let (_, number) = value(.number) else { throw RecordRejection("'number' is empty") }
-    var o = JSONObject([JSONField("id", .string(number))])
+    // The row goes straight into the decoder's fields, times as times: no record is built
+    // and no time is written out as text to be parsed again.
+    var f = IncidentFields()
     var extra = JSONObject()
-    o.add("title", value(.title).map { .string($0.1) })
+    f.set(.id, .string(number))
+    f.set(.title, value(.title).map { .string($0.1) })
     guard let (_, service) = value(.service) else {
       throw RecordRejection("'cmdb_ci' is empty: the service is unknown")
     }
-    o.add("service", .string(service))
+    f.set(.service, .string(service))
     var state: IncidentStatus?
     if let (column, text) = value(.state) {
       state = ServiceNowReader.state(text)
@@ -209,45 +215,48 @@ public struct ServiceNowReader: Sendable {
         extra.add(column, .string(text))
       }
     }
-    o.add("priority", priority.map { .string($0.description) })
-    for field in [Field.impact, .urgency] {
-      guard let (column, text) = value(field) else { continue }
-      if let n = ServiceNowReader.choice(text).0, (1...3).contains(n) {
-        o.add(column, .int(Int64(n)))
-      } else {
-        warnings.add(column, text)
-        extra.add(column, .string(text))
-      }
+    f.set(.priority, priority.map { .string($0.description) })
+    func scale(_ field: Field) -> JSONValue? {
+      guard let (column, text) = value(field) else { return nil }
+      if let n = ServiceNowReader.choice(text).0, (1...3).contains(n) { return .int(Int64(n)) }
+      warnings.add(column, text)
+      extra.add(column, .string(text))
+      return nil
     }
-    if priority != nil, o["impact"] == nil || o["urgency"] == nil {
-      o["impact"] = nil
-      o["urgency"] = nil
+    let (impact, urgency) = (scale(.impact), scale(.urgency))
+    // With a priority, impact and urgency count only together.
+    if priority == nil || (impact != nil && urgency != nil) {
+      f.set(.impact, impact)
+      f.set(.urgency, urgency)
     }
-    o.add("team", value(.team).map { .string($0.1) })
-    o.add("assignee", value(.assignee).map { .string($0.1) })
+    f.set(.team, value(.team).map { .string($0.1) })
+    f.set(.assignee, value(.assignee).map { .string($0.1) })
     let opened = try time(.opened)
     let updated = try time(.updated)
     var resolved = try time(.resolved)
     var closed = try time(.closed)
     if state == .closed && resolved == nil { resolved = closed }
     if state == .canceled {
-      o.add("canceled_at", (closed ?? resolved ?? updated ?? opened).map { .string($0.rfc3339) })
+      f.set(.canceledAt, time: closed ?? resolved ?? updated ?? opened)
       (resolved, closed) = (nil, nil)
     }
     if let state, state.isOpen { (resolved, closed) = (nil, nil) }
     if state == .resolved { closed = nil }
-    o.add("opened_at", opened.map { .string($0.rfc3339) })
-    o.add("resolved_at", resolved.map { .string($0.rfc3339) })
-    o.add("closed_at", closed.map { .string($0.rfc3339) })
-    o.add("status", state.map { .string($0.rawValue) })
-    for field in [Field.reassignmentCount, .reopenCount] {
-      if let (column, text) = value(field), let n = Int64(text), n >= 0 { o.add(column, .int(n)) }
+    f.set(.openedAt, time: opened)
+    f.set(.resolvedAt, time: resolved)
+    f.set(.closedAt, time: closed)
+    f.set(.status, state.map { .string($0.rawValue) })
+    func count(_ field: Field) -> JSONValue? {
+      guard let (_, text) = value(field), let n = Int64(text), n >= 0 else { return nil }
+      return .int(n)
     }
+    f.set(.reassignmentCount, count(.reassignmentCount))
+    f.set(.reopenCount, count(.reopenCount))
     if let (_, contact) = value(.contactType) {
       switch contact.lowercased() {
-      case "monitoring", "event", "alert": o.add("detection", .string("monitoring_alert"))
+      case "monitoring", "event", "alert": f.set(.detection, .string("monitoring_alert"))
       case "phone", "email", "self-service", "walk-in", "chat", "virtual agent":
-        o.add("detection", .string("user_report"))
+        f.set(.detection, .string("user_report"))
       default: break
       }
     }
@@ -256,8 +265,8 @@ public struct ServiceNowReader: Sendable {
         extra.add(column.name, .string(v))
       }
     }
-    if !extra.isEmpty { o.add("extra", .object(extra)) }
-    var decoded = try decoder.decode(o)
+    if !extra.isEmpty { f.set(.extra, .object(extra)) }
+    var decoded = try decoder.decode(f)
     decoded.incident.updatedAt = max(decoded.incident.updatedAt, updated ?? decoded.incident.updatedAt)
     return ServiceNowRow(
       number: number, modCount: value(.modCount).flatMap { Int($0.1) }, updatedAt: updated, state: state,

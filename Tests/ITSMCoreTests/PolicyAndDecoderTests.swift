@@ -115,3 +115,47 @@ struct PolicyAndDecoderTests {
     #expect(throws: RecordRejection.self) { try decode(#"{"title":"t","service":"s","priority":"P3"}"#) }
   }
 }
+
+@Suite("cells of CSV exports")
+struct CellTests {
+  @Test(arguments: [
+    ("", ""), ("  ", ""), ("\t a b \t", "a b"), ("abc", "abc"), (" é ", "é"),
+    ("a long cell, longer than fifteen bytes ", "a long cell, longer than fifteen bytes"),
+  ])
+  func trimmingBlanks(_ cell: String, _ trimmed: String) {
+    #expect(cell.trimmingBlanks == trimmed)
+    #expect(cell[...].trimmingBlanks == trimmed)
+  }
+
+  @Test(arguments: [
+    ("1 - Critical", 1 as Int?, "Critical"), ("3 -  Moderate ", 3, "Moderate"), ("2-High", 2, "High"),
+    ("Critical", nil, "Critical"), ("1", 1, "1"), ("12345", nil, "12345"), ("2 High", nil, "2 High"), ("", nil, ""),
+    ("4 -", 4, ""),
+  ])
+  func serviceNowChoices(_ text: String, _ number: Int?, _ label: String) {
+    let (n, l) = ServiceNowReader.choice(text)
+    #expect(n == number)
+    #expect(l == label)
+  }
+
+  @Test(arguments: [
+    ("2026-01-02 03:04:05", nil as String?, "2026-01-02T03:04:05Z"),
+    (" 2026-01-02 03:04:05 ", nil, "2026-01-02T03:04:05Z"),
+    ("2026-01-02T03:04:05Z", nil, "2026-01-02T03:04:05Z"),
+    ("02-01-2026 03:04", nil, "2026-01-02T03:04:00Z"),
+    ("01/02/2026 03:04:05 PM", nil, "2026-01-02T15:04:05Z"),
+    ("12/31/2026 12:00:00 AM", nil, "2026-12-31T00:00:00Z"),
+    ("2 Jan 2026", "d MMM yyyy", "2026-01-02T00:00:00Z"),
+    ("2026-02-30 00:00:00", nil, nil), ("yesterday", nil, nil), ("", nil, nil),
+  ])
+  func dates(_ text: String, _ pattern: String?, _ expected: String?) {
+    let reader = DateReader(pattern: pattern, timeZone: TimeZone(identifier: "UTC")!)
+    #expect(reader.read(text)?.rfc3339 == expected)
+  }
+
+  @Test func datesInAZone() {
+    let reader = DateReader(pattern: nil, timeZone: TimeZone(identifier: "Europe/Berlin")!)
+    #expect(reader.read("2026-07-01 12:00:00")?.rfc3339 == "2026-07-01T10:00:00Z")
+    #expect(reader.read("2026-01-01 12:00:00")?.rfc3339 == "2026-01-01T11:00:00Z")
+  }
+}
