@@ -61,7 +61,10 @@ extension Incident {
 
 /// One incident record's fields, looked up once by key into slots.
 struct IncidentFields: JSONFieldSink {
-  private var slots = [JSONValue?](repeating: nil, count: IncidentKey.ordered.count)
+  /// How many keys there are (a test checks it): the slots are held inline, so that a record's
+  /// fields allocate nothing of their own, and an inline array's size is a constant.
+  static let keyCount = 38
+  private var slots = InlineArray<38, JSONValue?>(repeating: nil)
   private(set) var unknown: [JSONField] = []
 
   init() {}
@@ -79,8 +82,8 @@ struct IncidentFields: JSONFieldSink {
     }
   }
 
-  /// Times a typed reader (ServiceNow's) already parsed, by slot; empty until one is set.
-  private var times: [Timestamp?] = []
+  /// Times a typed reader (ServiceNow's) already parsed, by slot.
+  private var times = InlineArray<38, Timestamp?>(repeating: nil)
 
   /// Sets a field that a typed reader found; nil leaves it absent.
   mutating func set(_ key: IncidentKey, _ value: JSONValue?) {
@@ -91,13 +94,12 @@ struct IncidentFields: JSONFieldSink {
   /// nil leaves it absent.
   mutating func set(_ key: IncidentKey, time: Timestamp?) {
     guard let time else { return }
-    if times.isEmpty { times = [Timestamp?](repeating: nil, count: IncidentKey.ordered.count) }
     times[key.slot] = time
     slots[key.slot] = nil
   }
 
   subscript(key: IncidentKey) -> FieldValue {
-    FieldValue(key.rawValue, slots[key.slot], time: times.isEmpty ? nil : times[key.slot])
+    FieldValue(key.rawValue, slots[key.slot], time: times[key.slot])
   }
 }
 

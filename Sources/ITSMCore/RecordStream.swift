@@ -60,6 +60,16 @@ public struct RecordStream {
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
     onIdle: () throws -> Void = {}
   ) throws -> RecordCounts {
+    try stream(reader, decodeText: decode, apply: apply, onReject: onReject, onIdle: onIdle)
+  }
+
+  func stream<T: Sendable>(
+    _ reader: LineReader,
+    decodeText decode: @escaping @Sendable (UnsafeBufferPointer<UInt8>) throws -> T,
+    apply: (T, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
+    onIdle: () throws -> Void
+  ) throws -> RecordCounts {
     let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
     let work = BatchChannel<RawBatch>(capacity: 16)
     let inFlight = Permits(16)
@@ -100,6 +110,17 @@ public struct RecordStream {
     header check: @escaping @Sendable (CSVHeader) throws -> Void,
     decode: @escaping @Sendable (CSVRow) throws -> T,
     thin: (@Sendable (inout T, T) -> Void)? = nil,
+    apply: (T, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws -> RecordCounts {
+    try stream(csv: reader, header: check, decode: decode, thin: thin, apply: apply, onReject: onReject)
+  }
+
+  func stream<T: Sendable>(
+    csv reader: LineReader,
+    header check: @escaping @Sendable (CSVHeader) throws -> Void,
+    decode: @escaping @Sendable (CSVRow) throws -> T,
+    thin: (@Sendable (inout T, T) -> Void)?,
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
@@ -614,4 +635,52 @@ public struct RecordFields {
   public init(_ object: JSONObject) { self.object = object }
 
   public subscript(key: String) -> FieldValue { FieldValue(key, object[key]) }
+}
+
+// The record types of the bulk imports, streamed by code made for them. A generic function of
+// this module called from another one runs unspecialized: each record is copied, moved and
+// destroyed through its type's metadata, and each batch looks up the metadata of its generic
+// types. Called here with the concrete type, the stream is compiled for it. Callers need not
+// change: Swift picks these overloads over the generic ones.
+extension RecordStream {
+  public func run(
+    _ reader: LineReader,
+    decodeText decode: @escaping @Sendable (UnsafeBufferPointer<UInt8>) throws -> DecodedIncident,
+    apply: (DecodedIncident, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
+    onIdle: () throws -> Void = {}
+  ) throws -> RecordCounts {
+    try stream(reader, decodeText: decode, apply: apply, onReject: onReject, onIdle: onIdle)
+  }
+
+  public func run(
+    _ reader: LineReader,
+    decodeText decode: @escaping @Sendable (UnsafeBufferPointer<UInt8>) throws -> IncidentFacts,
+    apply: (IncidentFacts, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void,
+    onIdle: () throws -> Void = {}
+  ) throws -> RecordCounts {
+    try stream(reader, decodeText: decode, apply: apply, onReject: onReject, onIdle: onIdle)
+  }
+
+  public func run(
+    csv reader: LineReader,
+    header check: @escaping @Sendable (CSVHeader) throws -> Void,
+    decode: @escaping @Sendable (CSVRow) throws -> DecodedIncident,
+    apply: (DecodedIncident, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws -> RecordCounts {
+    try stream(csv: reader, header: check, decode: decode, thin: nil, apply: apply, onReject: onReject)
+  }
+
+  public func run(
+    csv reader: LineReader,
+    header check: @escaping @Sendable (CSVHeader) throws -> Void,
+    decode: @escaping @Sendable (CSVRow) throws -> ServiceNowRow,
+    thin: (@Sendable (inout ServiceNowRow, ServiceNowRow) -> Void)?,
+    apply: (ServiceNowRow, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws -> RecordCounts {
+    try stream(csv: reader, header: check, decode: decode, thin: thin, apply: apply, onReject: onReject)
+  }
 }

@@ -39,18 +39,30 @@ struct ReportInput: ParsableArguments {
   /// Reads the records: all-or-nothing (exit 65 naming the bad lines), or with
   /// --skip-invalid each bad line reported and skipped.
   func forEachIncident(_ path: String, session: CommandSession, _ body: (Incident) -> Void) throws {
-    try forEachRecord(path, session: session, { $0 }, body)
+    try stream(path, session: session) { stream, reader, decoder, onReject in
+      try stream.run(
+        reader, decodeText: { try decoder.decode(json: $0, requiringOpenedAt: true) },
+        apply: { decoded, _ in body(decoded.incident) }, onReject: onReject)
+    }
   }
 
   /// The facts of the records; made on the decoding threads, beside the parsing.
   func forEachFacts(_ path: String, session: CommandSession, _ add: (IncidentFacts) -> Void) throws {
     let maker = IncidentFactsMaker(policy: session.policy)
-    try forEachRecord(path, session: session, { maker.facts(of: $0) }, add)
+    try stream(path, session: session) { stream, reader, decoder, onReject in
+      try stream.run(
+        reader, decodeText: { maker.facts(of: try decoder.decode(json: $0, requiringOpenedAt: true).incident) },
+        apply: { facts, _ in add(facts) }, onReject: onReject)
+    }
   }
 
-  private func forEachRecord<T: Sendable>(
-    _ path: String, session: CommandSession, _ transform: @escaping @Sendable (Incident) -> T,
-    _ body: (T) -> Void
+  /// Runs `body` with a stream over the file's records and what it needs. The two callers
+  /// each name a record type of their own: the stream is then the one compiled for it.
+  private func stream(
+    _ path: String, session: CommandSession,
+    _ body: (
+      RecordStream, LineReader, IncidentDecoder, (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> RecordCounts
   ) throws {
     let reader = try LineReader(path: path)
     let sink = skipInvalid ? try RejectSink(path: rejects) : nil
@@ -58,11 +70,7 @@ struct ReportInput: ParsableArguments {
     // Adding up is light: every core parses and decodes.
     var stream = RecordStream(skipInvalid: skipInvalid)
     stream.decoders = min(4, RecordStream.cores)
-    let counts = try stream.run(
-      reader,
-      decodeText: { text in transform(try decoder.decode(json: text, requiringOpenedAt: true).incident) },
-      apply: { value, _ in body(value) },
-      onReject: { try sink?.reject(line: $0, reason: $1, input: $2) })
+    let counts = try body(stream, reader, decoder) { try sink?.reject(line: $0, reason: $1, input: $2) }
     if skipInvalid { Messages.writeError("\(counts.read - counts.rejected) read, \(counts.rejected) rejected") }
   }
 

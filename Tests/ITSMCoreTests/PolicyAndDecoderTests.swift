@@ -66,6 +66,7 @@ struct PolicyAndDecoderTests {
   }
 
   @Test func incidentKeySlotsAreTheirPlaceInOrder() {
+    #expect(IncidentKey.allCases.count == IncidentFields.keyCount)
     for (place, key) in IncidentKey.ordered.enumerated() {
       #expect(key.slot == place, "\(key)")
       #expect(IncidentKey.slot(of: key.rawValue) == place)
