@@ -77,12 +77,31 @@ struct IncidentFields: JSONFieldSink {
   mutating func appendField(_ key: String, number: Int?, _ value: JSONValue) {
     if let slot = IncidentKey.slot(of: key, number: number) {
       slots[slot] = value
+      times[slot] = nil
     } else {
       unknown.append(JSONField(key, value))
     }
   }
 
-  /// Times a typed reader (ServiceNow's) already parsed, by slot.
+  /// The time keys: their values are read as times where they are RFC 3339 strings.
+  func takesTime(number: Int) -> Bool {
+    guard number < IncidentFields.keyCount else { return false }
+    // A key's number is its slot, the inverse of `IncidentKey.slot`.
+    switch unsafeBitCast(UInt8(number), to: IncidentKey.self) {
+    case .startedAt, .openedAt, .acknowledgedAt, .firstResolvedAt, .resolvedAt, .closedAt, .canceledAt, .lastAlertAt,
+      .updatedAt:
+      return true
+    default: return false
+    }
+  }
+
+  /// A time key's value, read as a time by the parser; of a key given twice, the last wins.
+  mutating func appendField(_ key: String, number: Int, time: Timestamp) {
+    slots[number] = nil
+    times[number] = time
+  }
+
+  /// Times a typed reader (ServiceNow's, or the JSON parser) already parsed, by slot.
   private var times = InlineArray<38, Timestamp?>(repeating: nil)
 
   /// Sets a field that a typed reader found; nil leaves it absent.

@@ -193,7 +193,11 @@ public struct JSONParser {
       }
       index += 1
       skipSpace()
-      object.appendField(key, number: number, try parseValue())
+      if let number, object.takesTime(number: number), let time = parseTime() {
+        object.appendField(key, number: number, time: time)
+      } else {
+        object.appendField(key, number: number, try parseValue())
+      }
       skipSpace()
       guard index < bytes.count else { throw error("unexpected end of input") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -252,6 +256,23 @@ public struct JSONParser {
       return (JSONKeys.names[number], number)
     }
     return (try parseString(), nil)
+  }
+
+  /// A string value that is an RFC 3339 time, read as the time: no String is made of it.
+  /// Nil, with nothing consumed, for anything else (`parseValue` then reads it as usual).
+  private mutating func parseTime() -> Timestamp? {
+    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+    var end = index + 1
+    while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20,
+      bytes[end] < 0x80
+    {
+      end += 1
+    }
+    guard end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+      let time = TimestampParser.parseAbsolute(bytes: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<end]))
+    else { return nil }
+    index = end + 1
+    return time
   }
 
   private mutating func parseString() throws -> String {
@@ -552,6 +573,17 @@ enum JSONKeys {
 /// number when it is one of `JSONKeys`.
 protocol JSONFieldSink {
   mutating func appendField(_ key: String, number: Int?, _ value: JSONValue)
+  /// Whether the key with this number holds a time that the sink takes as a time: the parser
+  /// then hands over a string value that is an RFC 3339 time as `appendField(_:number:time:)`.
+  func takesTime(number: Int) -> Bool
+  mutating func appendField(_ key: String, number: Int, time: Timestamp)
+}
+
+extension JSONFieldSink {
+  func takesTime(number: Int) -> Bool { false }
+  mutating func appendField(_ key: String, number: Int, time: Timestamp) {
+    appendField(key, number: number, .string(time.rfc3339))
+  }
 }
 
 extension JSONObject: JSONFieldSink {

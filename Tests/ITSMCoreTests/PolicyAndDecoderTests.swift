@@ -82,6 +82,14 @@ struct PolicyAndDecoderTests {
     #"{"title":"t","service":"s","priority":"P1","opened_at":null}"#,
     #"["not", "an", "object"]"#,
     #"  {"title":"t","service":"s","impact":1,"urgency":1,"opened_at":"2026-11-01T00:00:00Z"}  "#,
+    // Times: read as times by the parser, or as text when they are not plain RFC 3339.
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","opened_at":"soon"}"#,
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"soon","opened_at":"2026-11-01T00:00:00Z"}"#,
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","opened_at":null}"#,
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","acknowledged_at":"2026-11-01T02:00:00+02:00"}"#,
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","resolved_at":"2026-10-01T00:00:00Z"}"#,
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","acknowledged_at":5}"#,
+    #"{"title":"t","service":"s","priority":"P2","opened_at":"2026-11-01T00:00:00Z","updated_at":"2026-11-31T00:00:00Z"}"#,
   ])
   func decodingFromTextIsDecodingThroughAnObject(line: String) {
     let decoder = IncidentDecoder(policy: Policy(), now: Timestamp(seconds: 1_795_000_000))
