@@ -69,6 +69,25 @@ public struct LicenseCase: Sendable {
 }
 
 extension LicenseCase {
+  /// A row selected with `columns`, read through the C API.
+  init(columns r: ColumnReader) {
+    num = r.int(0) ?? 0
+    id = r.string(1) ?? ""
+    account = r.string(2) ?? ""
+    app = r.string(3) ?? ""
+    sku = r.string(4) ?? ""
+    reason = r.string(5) ?? ""
+    state = r.string(6) ?? ""
+    openedAt = Timestamp(seconds: r.int(7) ?? 0)
+    notifiedAt = r.time(8)
+    graceUntil = r.time(9)
+    closedAt = r.time(10)
+    keptBy = r.string(11)
+    monthlyCost = r.double(12) ?? 0
+    savedMonthly = r.double(13)
+    downgradedTo = r.string(14)
+  }
+
   init(_ row: Row) {
     num = row[0]
     id = row[1]
@@ -104,38 +123,48 @@ extension LicenseStore {
     return prices
   }
 
-  /// The seats `flag` walks, with what decides whether each gets a case (binds: now, and
-  /// now less 90 days); tests check that every lookup in it uses an index.
-  static let flagSQL = """
-    SELECT a.num, a.id, CASE WHEN a.hr_status = 'departed' AND a.departed_at <= ? THEN 'departed' ELSE 'active' END,
-      a.hired_at, a.department, a.exempt_reason, s.app, s.sku, s.since,
-      (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
-      EXISTS (SELECT 1 FROM license_activity v WHERE v.account_num = s.account_num AND v.app = s.app),
-      -- An open case, or the seat reclaimed since it was assigned (the vendor still lists it):
-      -- nothing new. A seat kept by hand in the last 90 days: nothing new unless the person left.
-      EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
-        AND (c.state IN ('candidate', 'notified')
-          OR (c.state IN ('reclaimed', 'downgraded') AND c.closed_at >= coalesce(s.since, 0)))),
-      EXISTS (SELECT 1 FROM license_cases c WHERE c.account_num = s.account_num AND c.app = s.app AND c.sku = s.sku
-        AND c.kept_by = 'manual' AND c.closed_at >= ?)
+  /// What `flag` reads, each in the order of its primary key or index, so that SQLite reads
+  /// every table once and sorts nothing; `flag` walks them side by side (a merge join). A
+  /// lookup per seat instead (four subqueries for each of 400,000 seats) took most of its time.
+  /// The seats (bind: now), with their accounts:
+  static let flagSeatsSQL = """
+    SELECT s.account_num, a.id, a.hr_status = 'departed' AND a.departed_at <= ?, a.hired_at, a.department,
+      a.exempt_reason, s.app, s.sku, s.since
     FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
-    ORDER BY s.account_num, s.app
+    ORDER BY s.account_num, s.app, s.sku
+    """
+  /// Per account and app: the last activity, if any row has one (a row says the app's exports
+  /// list the account).
+  static let flagActivitySQL = """
+    SELECT account_num, app, max(last_active_at) FROM license_activity
+    GROUP BY account_num, app ORDER BY account_num, app
+    """
+  /// Per seat: whether a case is open, when it was last reclaimed or downgraded, and when it
+  /// was last kept by hand.
+  static let flagCasesSQL = """
+    SELECT account_num, app, sku, max(state IN ('candidate', 'notified')),
+      max(CASE WHEN state IN ('reclaimed', 'downgraded') THEN closed_at END),
+      max(CASE WHEN kept_by = 'manual' THEN closed_at END)
+    FROM license_cases GROUP BY account_num, app, sku ORDER BY account_num, app, sku
     """
 
   /// Opens a case per assignment the policy flags: departed accounts; accounts never active
   /// in an app whose exports list them, or inactive past the app's window; the lower SKU of
   /// two of one app. New hires in their first days, exempt accounts and departments, and
   /// assignments kept by hand in the last 90 days are never flagged; an assignment with an
-  /// open case gets no second one. Returns the cases it opened.
+  /// open case gets no second one, nor does one reclaimed since it was assigned. Returns the
+  /// cases it opened.
   public func flag(rules: LicenseRules, inactiveDays override: Int?) throws -> [LicenseCase] {
     let prices = try prices()
     let ranks = try Dictionary(
       Row.fetchAll(db, sql: "SELECT app || char(31) || sku, tier_rank FROM license_apps").map {
         ($0[0] as String, ($0[1] as Int?) ?? 0)
       }, uniquingKeysWith: { a, _ in a })
-    var statement = RawStatement(try db.makeStatement(sql: LicenseStore.flagSQL))
-    statement.bind(now.seconds)
-    statement.bind(now.seconds - 90 * 86_400)
+    var seats = RawStatement(try db.makeStatement(sql: LicenseStore.flagSeatsSQL))
+    seats.bind(now.seconds)
+    var activity = MergeCursor(RawStatement(try db.makeStatement(sql: LicenseStore.flagActivitySQL)))
+    var cases = MergeCursor(RawStatement(try db.makeStatement(sql: LicenseStore.flagCasesSQL)))
+    let keptSince = now.seconds - 90 * 86_400
     struct Flag {
       var num: Int64
       var id: String
@@ -155,7 +184,7 @@ extension LicenseStore {
         flags.append(Flag(num: num, id: heldID, app: app, sku: entry.sku, reason: "duplicate"))
       }
     }
-    try statement.forEachRow { c in
+    try seats.forEachRow { c in
       let num = c.int(0)!
       let id = c.string(1)!
       let app = c.string(6)!
@@ -166,8 +195,14 @@ extension LicenseStore {
         heldKey = (num, app)
         heldID = id
       }
-      let departed = c.string(2) == "departed"
-      let blocked = (c.int(11) ?? 0) != 0 || (!departed && (c.int(12) ?? 0) != 0)
+      // The account's activity in the app, and the seat's cases.
+      let seen = try activity.find(num, app)
+      let seat = try cases.find(num, app, sku)
+      let departed = (c.int(2) ?? 0) != 0
+      let since = c.int(8) ?? 0
+      let blocked =
+        (seat?.int(3) ?? 0) != 0 || (seat?.int(4)).map { $0 >= since } == true
+        || (!departed && (seat?.int(5)).map { $0 >= keptSince } == true)
       let exempt =
         c.string(5) != nil || rules.exemptAccounts.contains(id)
         || c.string(4).map(rules.exemptDepartments.contains) == true
@@ -177,14 +212,13 @@ extension LicenseStore {
       if !exempt && !blocked {
         let days = Int64(override ?? rules.inactiveDays(for: app))
         let threshold = now.seconds - days * 86_400
-        let observed = (c.int(10) ?? 0) != 0
         if departed {
           reason = "departed"
         } else if newHire {
           reason = nil
-        } else if let last = c.int(9) {
+        } else if let last = seen?.int(2) {
           if last < threshold { reason = "inactive" }
-        } else if observed && (c.int(8) ?? Int64.min) < threshold {
+        } else if seen != nil && (c.int(8) ?? Int64.min) < threshold {
           reason = "never_used"
         }
       }
@@ -194,16 +228,27 @@ extension LicenseStore {
     closeHeld()
     var opened: [LicenseCase] = []
     var counter = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
+    // Prepared once for the tens of thousands of cases a first run may open.
+    let insert = try db.makeStatement(
+      sql: """
+        INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
+        VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
+        """)
+    let event = try db.makeStatement(sql: EventLog.insertSQL(count: 1))
     for flag in flags {
       counter += 1
       let found = LicenseCase(
         num: 0, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
         state: "candidate", openedAt: now, monthlyCost: prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0)
-      try exec(
-        """
-        INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
-        VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
-        """, [found.id, flag.num, flag.app, flag.sku, flag.reason, now.seconds, found.monthlyCost])
+      var row = RawStatement(insert)
+      row.bind(found.id)
+      row.bind(flag.num)
+      row.bind(flag.app)
+      row.bind(flag.sku)
+      row.bind(flag.reason)
+      row.bind(now.seconds)
+      row.bind(found.monthlyCost)
+      try row.execute()
       let num = db.lastInsertedRowID
       try EventLog.append(
         [
@@ -211,7 +256,7 @@ extension LicenseStore {
             type: "opened", at: now, data: JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" })
           )
         ],
-        entity: "license.case", id: found.id, num: num, context: context, in: db)
+        entity: "license.case", id: found.id, num: num, context: context, statement: event)
       opened.append(LicenseCase(copying: found, num: num))
     }
     if !flags.isEmpty {
@@ -263,15 +308,22 @@ extension LicenseStore {
     var next = c
     next.state = state
     change(&next)
-    try exec(
-      """
-      UPDATE license_cases SET state = ?, notified_at = ?, grace_until = ?, closed_at = ?, kept_by = ?,
-        saved_monthly = ?, downgraded_to = ? WHERE num = ?
-      """,
-      [
-        next.state, next.notifiedAt?.seconds, next.graceUntil?.seconds, next.closedAt?.seconds, next.keptBy,
-        next.savedMonthly, next.downgradedTo, next.num,
-      ])
+    var update = RawStatement(
+      try prepared(
+        "transition",
+        """
+        UPDATE license_cases SET state = ?, notified_at = ?, grace_until = ?, closed_at = ?, kept_by = ?,
+          saved_monthly = ?, downgraded_to = ? WHERE num = ?
+        """))
+    update.bind(next.state)
+    update.bind(next.notifiedAt?.seconds)
+    update.bind(next.graceUntil?.seconds)
+    update.bind(next.closedAt?.seconds)
+    update.bind(next.keptBy)
+    update.bind(next.savedMonthly)
+    update.bind(next.downgradedTo)
+    update.bind(next.num)
+    try update.execute()
     var event = JSONObject([JSONField("before", .string(c.state)), JSONField("after", .string(state))])
     // What else the step set: the grace period, the savings, the SKU it moved to.
     if next.graceUntil != c.graceUntil { event.add("grace_until", next.graceUntil.map { .string($0.rfc3339) }) }
@@ -284,7 +336,7 @@ extension LicenseStore {
     event.fields.append(contentsOf: data.fields)
     try EventLog.append(
       [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,
-      in: db)
+      statement: prepared("event", EventLog.insertSQL(count: 1)))
     return next
   }
 
@@ -333,15 +385,42 @@ extension LicenseStore {
       LEFT JOIN license_accounts m ON m.id = a.manager
       WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
       """
-    let rows = try Row.fetchAll(db, sql: sql, arguments: [now.seconds])
+    // Read first, as the steps change the cases the query walks; through the C API, as GRDB's
+    // rows copy and box every value of tens of thousands of cases.
+    struct Open {
+      var c: LicenseCase
+      var exemptReason, department, manager, managerEmail, email: String?
+      var lastActive: Int64?
+      var departed: Bool
+    }
+    var statement = RawStatement(try db.makeStatement(sql: sql))
+    statement.bind(now.seconds)
+    var rows: [Open] = []
+    try statement.forEachRow { r in
+      rows.append(
+        Open(
+          c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
+          managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0))
+    }
+    let deleteSeat = try prepared(
+      "deleteSeat",
+      "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?"
+    )
+    func removeSeat(_ c: LicenseCase) throws {
+      var delete = RawStatement(deleteSeat)
+      delete.bind(c.num)
+      delete.bind(c.app)
+      delete.bind(c.sku)
+      try delete.execute()
+    }
     for row in rows {
-      let c = LicenseCase(row)
+      let c = row.c
       let exempt =
-        (row[15] as String?) != nil || rules.exemptAccounts.contains(c.account)
-        || (row[16] as String?).map(rules.exemptDepartments.contains) == true
-      let lastActive = (row[18] as Int64?).map(Timestamp.init(seconds:))
+        row.exemptReason != nil || rules.exemptAccounts.contains(c.account)
+        || row.department.map(rules.exemptDepartments.contains) == true
+      let lastActive = row.lastActive.map(Timestamp.init(seconds:))
       // Whatever the case was opened for, a person who has left loses the seat now.
-      let departed = (row[21] as Bool?) ?? false
+      let departed = row.departed
       let window = Int64(rules.inactiveDays(for: c.app)) * 86_400
       var done: LicenseCase?
       var action = ""
@@ -362,9 +441,7 @@ extension LicenseStore {
           lower != c.sku, let lowerPrice = prices["\(c.app)\u{1F}\(lower)"]
         {
           let saved = max(0, c.monthlyCost - lowerPrice)
-          try exec(
-            "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
-            [c.num, c.app, c.sku])
+          try removeSeat(c)
           try exec(
             """
             INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
@@ -377,9 +454,7 @@ extension LicenseStore {
           }
           action = "downgraded"
         } else {
-          try exec(
-            "DELETE FROM license_assignments WHERE account_num = (SELECT account_num FROM license_cases WHERE num = ?) AND app = ? AND sku = ?",
-            [c.num, c.app, c.sku])
+          try removeSeat(c)
           done = try transition(c, to: "reclaimed") {
             $0.closedAt = now
             $0.savedMonthly = c.monthlyCost
@@ -388,14 +463,12 @@ extension LicenseStore {
         }
       } else if c.state == "candidate" {
         let graceUntil = Timestamp(seconds: now.seconds + rules.gracePeriod.seconds)
-        let manager = row[17] as String?
-        let target =
-          ((row[19] as String?) ?? manager).map { EscalationTarget(.person, $0) } ?? rules.notify
+        let target = (row.managerEmail ?? row.manager).map { EscalationTarget(.person, $0) } ?? rules.notify
         let notification = NotificationDraft(
           key: "license|\(c.id)|notify", source: "license", entity: "license.case", entityID: c.id, entityNum: c.num,
           priority: nil, target: target, reason: "license_\(c.reason)", level: nil,
           message:
-            "\(c.app) \(c.sku) of \((row[20] as String?) ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
+            "\(c.app) \(c.sku) of \(row.email ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
           createdAt: now)
         queued += try Outbox(db).enqueue([notification], now: now).count
         let data = JSONObject([

@@ -29,7 +29,7 @@ public final class LicenseStore {
     try db.cachedStatement(sql: sql).execute(arguments: arguments)
   }
 
-  private func prepared(_ key: String, _ sql: String) throws -> Statement {
+  func prepared(_ key: String, _ sql: String) throws -> Statement {
     if let statement = statements[key] { return statement }
     let statement = try db.makeStatement(sql: sql)
     statements[key] = statement

@@ -35,10 +35,23 @@ public struct Outbox {
         """)
     var queued: [NotificationDraft] = []
     for n in notifications {
-      try statement.execute(arguments: [
-        n.id, n.source, n.entity, n.entityID, n.entityNum, n.priority?.rawValue, n.target.name,
-        n.target.kind.rawValue, n.reason, n.level, n.message, n.createdAt.seconds, now.seconds,
-      ])
+      // Bound through the C API: GRDB's arguments box each value (ticks and reclaim queue
+      // tens of thousands).
+      var row = RawStatement(statement)
+      row.bind(n.id)
+      row.bind(n.source)
+      row.bind(n.entity)
+      row.bind(n.entityID)
+      row.bind(n.entityNum)
+      row.bind(n.priority?.rawValue)
+      row.bind(n.target.name)
+      row.bind(n.target.kind.rawValue)
+      row.bind(n.reason)
+      row.bind(n.level)
+      row.bind(n.message)
+      row.bind(n.createdAt.seconds)
+      row.bind(now.seconds)
+      try row.execute()
       if db.changesCount > 0 { queued.append(n) }
     }
     return queued

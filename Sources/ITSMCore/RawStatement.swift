@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -93,6 +94,15 @@ struct RawStatement {
     return code == SQLITE_ROW
   }
 
+  /// Steps to the next row: a reader for it, or nil at the end (the statement is then reset).
+  func step() throws -> ColumnReader? {
+    let code = sqlite3_step(handle)
+    if code == SQLITE_ROW { return ColumnReader(handle: handle) }
+    sqlite3_reset(handle)
+    guard code == SQLITE_DONE else { throw failure(code) }
+    return nil
+  }
+
   /// Steps through the rows, calling `body` with a reader for each.
   func forEachRow(_ body: (ColumnReader) throws -> Void) throws {
     defer { sqlite3_reset(handle) }
@@ -160,3 +170,63 @@ struct ByteChoices<Value>: Sendable where Value: RawRepresentable & CaseIterable
 extension SupportTier { static let columnChoices = ByteChoices<SupportTier>() }
 extension IncidentStatus { static let columnChoices = ByteChoices<IncidentStatus>() }
 extension ImpactType { static let columnChoices = ByteChoices<ImpactType>() }
+
+/// The rows of a statement ordered by a key (an integer, then one or two texts, as SQLite
+/// orders them: bytes compared, then lengths), walked beside another walk in the same order:
+/// a merge join, in which each side is read once instead of looked up once per row.
+struct MergeCursor {
+  private let statement: RawStatement
+  private var row: ColumnReader?
+  private var started = false
+
+  init(_ statement: RawStatement) { self.statement = statement }
+
+  /// The row whose key is (`number`, `text`), if any; rows before it are passed over. Keys
+  /// must be asked for in ascending order; the same key may be asked for again.
+  mutating func find(_ number: Int64, _ text: String) throws -> ColumnReader? {
+    try find { row in
+      let n = row.int(0) ?? Int64.min
+      return n != number ? (n < number ? -1 : 1) : row.compareText(1, text)
+    }
+  }
+
+  /// The row whose key is (`number`, `text`, `second`), if any, as `find(_:_:)`.
+  mutating func find(_ number: Int64, _ text: String, _ second: String) throws -> ColumnReader? {
+    try find { row in
+      let n = row.int(0) ?? Int64.min
+      if n != number { return n < number ? -1 : 1 }
+      let first = row.compareText(1, text)
+      return first != 0 ? first : row.compareText(2, second)
+    }
+  }
+
+  /// `order(row)`: how the row's key compares with the one sought (-1, 0, 1).
+  private mutating func find(_ order: (ColumnReader) -> Int) throws -> ColumnReader? {
+    if !started {
+      started = true
+      row = try statement.step()
+    }
+    while let current = row {
+      let o = order(current)
+      if o == 0 { return current }
+      if o > 0 { return nil }
+      row = try statement.step()
+    }
+    return nil
+  }
+}
+
+extension ColumnReader {
+  /// How a text column compares with `text` in SQLite's BINARY order (NULL first).
+  func compareText(_ i: Int32, _ text: String) -> Int {
+    guard let column = sqlite3_column_text(handle, i) else { return -1 }
+    let count = Int(sqlite3_column_bytes(handle, i))
+    var text = text
+    return text.withUTF8 { bytes in
+      let common = min(count, bytes.count)
+      let c = common == 0 ? 0 : memcmp(column, bytes.baseAddress!, common)
+      if c != 0 { return c < 0 ? -1 : 1 }
+      return count == bytes.count ? 0 : (count < bytes.count ? -1 : 1)
+    }
+  }
+}

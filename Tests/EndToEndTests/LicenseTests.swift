@@ -134,6 +134,38 @@ struct LicenseTests {
     #expect(held.stdout == "F3\n")
   }
 
+  @Test func seatsMeetTheirActivityAndCasesWhateverTheAppsAreCalled() throws {
+    // flag walks the seats, the activity and the cases side by side, in SQLite's order of the
+    // app names' bytes: upper case before lower, accented letters after both.
+    let s = try sandbox()
+    let names = ["Zoom", "zoom", "Été", "ärzte"]
+    let apps = names.map {
+      #"{"kind":"license.app","app":"\#($0)","sku":"std","unit_cost":10,"cost_period":"month","seats":5,"billing":"seat"}"#
+    }
+    #expect(try s.license(["import", "apps"], stdin: apps.joined(separator: "\n")).status == 0)
+    let seats = names.map { #"{"account":"u:ana","app":"\#($0)","sku":"std","since":"2024-03-01"}"# }
+    #expect(try s.license(["import", "assignments"], stdin: seats.joined(separator: "\n")).status == 0)
+    let activity = """
+      {"account":"u:ana","app":"Zoom","last_active_at":"2026-11-19T00:00:00Z"}
+      {"account":"u:ana","app":"Été","last_active_at":"2026-09-01T00:00:00Z"}
+      {"account":"u:ana","app":"ärzte"}
+      """
+    let imported = try s.license(["import", "activity"], stdin: activity)
+    #expect(imported.status == 0, "\(imported.stderr)")
+    let flagged = try s.license(["flag"])
+    var reasons: [String: String] = [:]
+    for r in flagged.records { reasons["\(r["account"]!)/\(r["app"]!)/\(r["sku"]!)"] = r["reason"] as? String }
+    // Zoom is in use; zoom the exports never list; Été idle since September; ärzte listed,
+    // never used.
+    #expect(
+      reasons == [
+        "u:ana/m365/E3": "inactive", "u:ana/Été/std": "inactive", "u:ana/ärzte/std": "never_used",
+        "u:boss/m365/E3": "duplicate", "u:gone/m365/E3": "departed",
+      ])
+    // Each seat finds its open case: nothing new.
+    #expect(try s.license(["flag"]).stdout.isEmpty)
+  }
+
   @Test func keptAndExemptSeatsAreNotFlaggedAgain() throws {
     let s = try sandbox()
     let flagged = try s.license(["flag"]).records
