@@ -107,9 +107,22 @@ extension LicenseCase {
   }
 }
 
-/// What `reclaim` did to one case (kind `license.action`).
+/// What `reclaim` did to one case (kind `license.action`): kept as the case, not as its
+/// record, as a first run holds tens of thousands until they print.
 public struct LicenseAction: Sendable {
-  public var record: JSONObject
+  public var action: String
+  public var `case`: LicenseCase
+  public var at: Timestamp
+
+  public var record: JSONObject {
+    var record = JSONObject([JSONField("kind", .string("license.action")), JSONField("action", .string(action))])
+    record.fields.append(
+      contentsOf: self.case.record.fields.filter { $0.key != "kind" }.map {
+        $0.key == "id" ? JSONField("case", $0.value) : $0
+      })
+    record.add("at", .string(at.rfc3339))
+    return record
+  }
 }
 
 extension LicenseStore {
@@ -299,6 +312,8 @@ extension LicenseStore {
     return try Row.fetchAll(db, sql: sql + " ORDER BY c.num", arguments: arguments).map(LicenseCase.init)
   }
 
+  static let eventSQL = EventLog.insertSQL(count: 1)
+
   /// Moves a case to a new state with an event; returns it as it is now.
   @discardableResult
   func transition(
@@ -336,7 +351,7 @@ extension LicenseStore {
     event.fields.append(contentsOf: data.fields)
     try EventLog.append(
       [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,
-      statement: prepared("event", EventLog.insertSQL(count: 1)))
+      statement: prepared("event", LicenseStore.eventSQL))
     return next
   }
 
@@ -373,9 +388,9 @@ extension LicenseStore {
   /// a candidate's manager is notified (one notification, through the outbox) and the grace
   /// period starts; a notified case past its grace period is reclaimed, or downgraded when the
   /// policy names a lower SKU. Returns what it did, as `license.action` records.
-  public func reclaim(rules: LicenseRules) throws -> (actions: [JSONObject], queued: Int) {
+  public func reclaim(rules: LicenseRules) throws -> (actions: [LicenseAction], queued: Int) {
     let prices = try prices()
-    var actions: [JSONObject] = []
+    var actions: [LicenseAction] = []
     var queued = 0
     let sql = """
       SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
@@ -481,13 +496,7 @@ extension LicenseStore {
         action = "notified"
       }
       guard let done else { continue }
-      var record = JSONObject([JSONField("kind", .string("license.action")), JSONField("action", .string(action))])
-      record.fields.append(
-        contentsOf: done.record.fields.filter { $0.key != "kind" }.map {
-          $0.key == "id" ? JSONField("case", $0.value) : $0
-        })
-      record.add("at", .string(now.rfc3339))
-      actions.append(record)
+      actions.append(LicenseAction(action: action, case: done, at: now))
     }
     return (actions, queued)
   }

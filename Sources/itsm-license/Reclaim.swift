@@ -25,7 +25,7 @@ extension ITSMLicense {
         let (result, open) = try withLicenses(session, source: "reclaim", dryRun: dryRun.dryRun) { store in
           (try store.reclaim(rules: session.policy.licenses), try store.openCases())
         }
-        for action in result.actions { try session.printer.print(action) }
+        for action in result.actions { try session.printer.print(action.record) }
         session.messages.info(
           "\(result.actions.count) steps taken, \(result.queued) notifications queued, \(open) cases open"
             + (dryRun.dryRun ? " (dry run: nothing was changed)" : ""))
