@@ -61,10 +61,19 @@ extension Incident {
 
 /// One incident record's fields, looked up once by key into slots.
 struct IncidentFields: JSONFieldSink {
-  /// How many keys there are (a test checks it): the slots are held inline, so that a record's
-  /// fields allocate nothing of their own, and an inline array's size is a constant.
+  /// How many keys there are (a test checks it).
   static let keyCount = 38
-  private var slots = InlineArray<38, JSONValue?>(repeating: nil)
+
+  /// A key's value: as the record gave it, or a time a typed reader already parsed (the
+  /// JSON parser, ServiceNow's rows), so that it is not written as text and parsed again.
+  private enum Slot {
+    case absent
+    case value(JSONValue)
+    case time(Timestamp)
+  }
+
+  /// One per key, in one allocation per record; of a key given twice, the last wins.
+  private var slots = [Slot](repeating: .absent, count: IncidentFields.keyCount)
   private(set) var unknown: [JSONField] = []
 
   init() {}
@@ -73,11 +82,9 @@ struct IncidentFields: JSONFieldSink {
     for field in object.fields { appendField(field.key, number: nil, field.value) }
   }
 
-  /// A field; of a key given twice, the last wins.
   mutating func appendField(_ key: String, number: Int?, _ value: JSONValue) {
     if let slot = IncidentKey.slot(of: key, number: number) {
-      slots[slot] = value
-      times[slot] = nil
+      slots[slot] = .value(value)
     } else {
       unknown.append(JSONField(key, value))
     }
@@ -95,30 +102,27 @@ struct IncidentFields: JSONFieldSink {
     }
   }
 
-  /// A time key's value, read as a time by the parser; of a key given twice, the last wins.
+  /// A time key's value, read as a time by the parser.
   mutating func appendField(_ key: String, number: Int, time: Timestamp) {
-    slots[number] = nil
-    times[number] = time
+    slots[number] = .time(time)
   }
-
-  /// Times a typed reader (ServiceNow's, or the JSON parser) already parsed, by slot.
-  private var times = InlineArray<38, Timestamp?>(repeating: nil)
 
   /// Sets a field that a typed reader found; nil leaves it absent.
   mutating func set(_ key: IncidentKey, _ value: JSONValue?) {
-    if let value { slots[key.slot] = value }
+    if let value { slots[key.slot] = .value(value) }
   }
 
-  /// Sets a time field as a time, so that it need not be written as text and parsed again;
-  /// nil leaves it absent.
+  /// Sets a time field as a time; nil leaves it absent.
   mutating func set(_ key: IncidentKey, time: Timestamp?) {
-    guard let time else { return }
-    times[key.slot] = time
-    slots[key.slot] = nil
+    if let time { slots[key.slot] = .time(time) }
   }
 
   subscript(key: IncidentKey) -> FieldValue {
-    FieldValue(key.rawValue, slots[key.slot], time: times[key.slot])
+    switch slots[key.slot] {
+    case .absent: return FieldValue(key.rawValue, nil)
+    case .value(let value): return FieldValue(key.rawValue, value)
+    case .time(let time): return FieldValue(key.rawValue, nil, time: time)
+    }
   }
 }
 

@@ -208,9 +208,11 @@ extension LicenseStore {
         heldKey = (num, app)
         heldID = id
       }
-      // The account's activity in the app, and the seat's cases.
-      let seen = try activity.find(num, app)
-      let seat = try cases.find(num, app, sku)
+      // The account's activity in the app, and the seat's cases, found by the bytes of the
+      // seat's app and SKU as stored (not as decoded into Strings).
+      let (appBytes, skuBytes) = (c.bytes(6)!, c.bytes(7)!)
+      let seen = try activity.find(num, appBytes)
+      let seat = try cases.find(num, appBytes, skuBytes)
       let departed = (c.int(2) ?? 0) != 0
       let since = c.int(8) ?? 0
       let blocked =

@@ -182,8 +182,9 @@ struct MergeCursor {
   init(_ statement: RawStatement) { self.statement = statement }
 
   /// The row whose key is (`number`, `text`), if any; rows before it are passed over. Keys
-  /// must be asked for in ascending order; the same key may be asked for again.
-  mutating func find(_ number: Int64, _ text: String) throws -> ColumnReader? {
+  /// must be asked for in ascending order; the same key may be asked for again. The text is
+  /// bytes as SQLite holds them (a column of the other walk's row), compared as they are.
+  mutating func find(_ number: Int64, _ text: UnsafeBufferPointer<UInt8>) throws -> ColumnReader? {
     try find { row in
       let n = row.int(0) ?? Int64.min
       return n != number ? (n < number ? -1 : 1) : row.compareText(1, text)
@@ -191,7 +192,9 @@ struct MergeCursor {
   }
 
   /// The row whose key is (`number`, `text`, `second`), if any, as `find(_:_:)`.
-  mutating func find(_ number: Int64, _ text: String, _ second: String) throws -> ColumnReader? {
+  mutating func find(_ number: Int64, _ text: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>)
+    throws -> ColumnReader?
+  {
     try find { row in
       let n = row.int(0) ?? Int64.min
       if n != number { return n < number ? -1 : 1 }
@@ -217,16 +220,13 @@ struct MergeCursor {
 }
 
 extension ColumnReader {
-  /// How a text column compares with `text` in SQLite's BINARY order (NULL first).
-  func compareText(_ i: Int32, _ text: String) -> Int {
+  /// How a text column compares with `bytes` in SQLite's BINARY order (NULL first).
+  func compareText(_ i: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Int {
     guard let column = sqlite3_column_text(handle, i) else { return -1 }
     let count = Int(sqlite3_column_bytes(handle, i))
-    var text = text
-    return text.withUTF8 { bytes in
-      let common = min(count, bytes.count)
-      let c = common == 0 ? 0 : memcmp(column, bytes.baseAddress!, common)
-      if c != 0 { return c < 0 ? -1 : 1 }
-      return count == bytes.count ? 0 : (count < bytes.count ? -1 : 1)
-    }
+    let common = min(count, bytes.count)
+    let c = common == 0 ? 0 : memcmp(column, bytes.baseAddress!, common)
+    if c != 0 { return c < 0 ? -1 : 1 }
+    return count == bytes.count ? 0 : (count < bytes.count ? -1 : 1)
   }
 }

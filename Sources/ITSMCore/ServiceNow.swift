@@ -163,6 +163,14 @@ public struct ServiceNowReader: Sendable {
     }
   }
 
+  /// A time as the incident keeps it: one outside the years 0000 to 9999 (a zone's offset
+  /// can move a date at either end past them) as RFC 3339 writes it, clamped to those years,
+  /// as when rows were decoded through records.
+  static func asWritten(_ time: Timestamp?) -> Timestamp? {
+    guard let time, !Timestamp.supportedRange.contains(time.seconds) else { return time }
+    return TimestampParser.parseAbsolute(time.rfc3339)
+  }
+
   /// A value: empty cells and `?` are missing.
   private static func given(_ cell: String) -> String? {
     let v = cell.trimmingBlanks
@@ -237,14 +245,14 @@ public struct ServiceNowReader: Sendable {
     var closed = try time(.closed)
     if state == .closed && resolved == nil { resolved = closed }
     if state == .canceled {
-      f.set(.canceledAt, time: closed ?? resolved ?? updated ?? opened)
+      f.set(.canceledAt, time: ServiceNowReader.asWritten(closed ?? resolved ?? updated ?? opened))
       (resolved, closed) = (nil, nil)
     }
     if let state, state.isOpen { (resolved, closed) = (nil, nil) }
     if state == .resolved { closed = nil }
-    f.set(.openedAt, time: opened)
-    f.set(.resolvedAt, time: resolved)
-    f.set(.closedAt, time: closed)
+    f.set(.openedAt, time: ServiceNowReader.asWritten(opened))
+    f.set(.resolvedAt, time: ServiceNowReader.asWritten(resolved))
+    f.set(.closedAt, time: ServiceNowReader.asWritten(closed))
     f.set(.status, state.map { .string($0.rawValue) })
     func count(_ field: Field) -> JSONValue? {
       guard let (_, text) = value(field), let n = Int64(text), n >= 0 else { return nil }

@@ -85,6 +85,13 @@ struct ServiceNowTests {
       header + "\nINC9,t,New,true,3 - Moderate,,,,,,,2026-11-20 09:00:00,,,,,,,,,,,\n",
       "<stdin>:2: 'cmdb_ci' is empty: the service is unknown"
     ),
+    // A zone's offset moves the opening before the year 0000: it is kept as written, clamped
+    // to that year, and the resolution before it is refused.
+    (
+      header
+        + "\nINC9,t,Resolved,false,3 - Moderate,,,,mail,,,0000-01-01T00:00:00+01:00,,,,,,,,,,0000-06-01 00:00:00,\n",
+      "<stdin>:2: first_resolved_at (0000-06-01T00:00:00Z) is before opened_at (0000-12-31T23:00:00Z)"
+    ),
   ])
   func badExportsAreNamedAndNothingIsWritten(csv: String, message: String) throws {
     let s = try Sandbox()
