@@ -51,14 +51,7 @@ public struct DateReader: Sendable {
 
   static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
-  /// Wall-clock seconds since 1970 (as if UTC) of `text` in `pattern`: yyyy, yy (20yy), MM, M, MMM, dd, d,
-  /// HH, H, hh, h, mm, ss, a; other characters must match as they are.
-  static func parse(_ text: String, pattern: String) -> Int64? {
-    var (text, pattern) = (text, pattern)
-    return text.withUTF8 { t in pattern.withUTF8 { parse(t, pattern: $0) } }
-  }
-
-  /// `parse(_:pattern: "yyyy-MM-dd HH:mm:ss")`, ServiceNow's own format, by the position of
+  /// `parse(_:pattern:)` with `yyyy-MM-dd HH:mm:ss`, ServiceNow's own format, by the position of
   /// each digit: the general parser walks the pattern for each of millions of cells.
   static func parseDayAndTime(_ t: UnsafeBufferPointer<UInt8>) -> Int64? {
     guard t.count == 19, t[4] == 45, t[7] == 45, t[10] == 32, t[13] == 58, t[16] == 58 else { return nil }
@@ -77,7 +70,8 @@ public struct DateReader: Sendable {
     return CivilDate.toDays(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
   }
 
-  /// `parse(_:pattern:)` over the bytes in place.
+  /// Wall-clock seconds since 1970 (as if UTC) of the text `t` in pattern `p`: yyyy, yy (20yy), MM, M, MMM,
+  /// dd, d, HH, H, hh, h, mm, ss, a; other characters must match as they are.
   static func parse(_ t: UnsafeBufferPointer<UInt8>, pattern p: UnsafeBufferPointer<UInt8>) -> Int64? {
     var (i, j) = (0, 0)
     var year: Int64?

@@ -244,12 +244,13 @@ extension LicenseStore {
     var opened: [LicenseCase] = []
     var counter = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
     // Prepared once for the tens of thousands of cases a first run may open.
-    let insert = try db.makeStatement(
-      sql: """
-        INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
-        VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
-        """)
-    let event = try db.makeStatement(sql: EventLog.insertSQL(count: 1))
+    let insert = try prepared(
+      "openCase",
+      """
+      INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
+      VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
+      """)
+    let event = try prepared("event", LicenseStore.eventSQL)
     for flag in flags {
       counter += 1
       let found = LicenseCase(
