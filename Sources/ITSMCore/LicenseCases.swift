@@ -142,7 +142,7 @@ extension LicenseStore {
   /// The seats (bind: now), with their accounts:
   static let flagSeatsSQL = """
     SELECT s.account_num, a.id, a.hr_status = 'departed' AND a.departed_at <= ?, a.hired_at, a.department,
-      a.exempt_reason, s.app, s.sku, s.since
+      a.exempt_reason, s.app, s.sku, s.since, a.hr_status = 'unknown'
     FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
     ORDER BY s.account_num, s.app, s.sku
     """
@@ -161,9 +161,10 @@ extension LicenseStore {
     FROM license_cases GROUP BY account_num, app, sku ORDER BY account_num, app, sku
     """
 
-  /// Opens a case per assignment the policy flags: departed accounts; accounts never active
-  /// in an app whose exports list them, or inactive past the app's window; the lower SKU of
-  /// two of one app. New hires in their first days, exempt accounts and departments, and
+  /// Opens a case per assignment the policy flags: departed accounts; accounts the directory
+  /// does not know (unassigned: no person holds the seat); accounts never active in an app
+  /// whose exports list them, or inactive past the app's window; the lower SKU of two of one
+  /// app. New hires in their first days, exempt accounts and departments, and
   /// assignments kept by hand in the last 90 days are never flagged; an assignment with an
   /// open case gets no second one, nor does one reclaimed since it was assigned. Returns the
   /// cases it opened.
@@ -229,6 +230,9 @@ extension LicenseStore {
         let threshold = now.seconds - days * 86_400
         if departed {
           reason = "departed"
+        } else if (c.int(9) ?? 0) != 0 {
+          // Held by an account the directory does not know: no person is assigned the seat.
+          reason = "unassigned"
         } else if newHire {
           reason = nil
         } else if let last = seen?.int(2) {
@@ -387,8 +391,8 @@ extension LicenseStore {
   }
 
   /// One nightly step for every open case, each done once: a departed account's seat is
-  /// reclaimed at once; an exempt account or one active again since the case opened is kept;
-  /// a candidate's manager is notified (one notification, through the outbox) and the grace
+  /// reclaimed at once; an exempt account, one active again since the case opened, or (for an
+  /// unassigned seat) one the directory now lists is kept; a candidate's manager is notified (one notification, through the outbox) and the grace
   /// period starts; a notified case past its grace period is reclaimed, or downgraded when the
   /// policy names a lower SKU. Returns what it did, as `license.action` records.
   public func reclaim(rules: LicenseRules) throws -> (actions: [LicenseAction], queued: Int) {
@@ -398,7 +402,7 @@ extension LicenseStore {
     let sql = """
       SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
         (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
-        m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?
+        m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?, a.hr_status
       FROM license_cases c JOIN license_accounts a ON a.num = c.account_num
       LEFT JOIN license_accounts m ON m.id = a.manager
       WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
@@ -410,6 +414,7 @@ extension LicenseStore {
       var exemptReason, department, manager, managerEmail, email: String?
       var lastActive: Int64?
       var departed: Bool
+      var known: Bool
     }
     var statement = RawStatement(try db.makeStatement(sql: sql))
     statement.bind(now.seconds)
@@ -418,7 +423,8 @@ extension LicenseStore {
       rows.append(
         Open(
           c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
-          managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0))
+          managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0,
+          known: r.string(22) != "unknown"))
     }
     let deleteSeat = try prepared(
       "deleteSeat",
@@ -449,6 +455,9 @@ extension LicenseStore {
         c.reason == "never_used" || lastActive.seconds >= now.seconds - window
       {
         done = try keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)")
+        action = "kept"
+      } else if !departed, c.reason == "unassigned", row.known {
+        done = try keep(c, by: "directory", reason: "the directory lists the account")
         action = "kept"
       } else if departed || c.reason == "departed"
         || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true))
@@ -485,8 +494,9 @@ extension LicenseStore {
         let notification = NotificationDraft(
           key: "license|\(c.id)|notify", source: "license", entity: "license.case", entityID: c.id, entityNum: c.num,
           priority: nil, target: target, reason: "license_\(c.reason)", level: nil,
-          message:
-            "\(c.app) \(c.sku) of \(row.email ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
+          message: c.reason == "unassigned"
+            ? "\(c.app) \(c.sku) is held by \(row.email ?? c.account), an account the directory does not know: the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless the directory lists it or it is kept (itsm-license keep \(c.id) --reason ...)"
+            : "\(c.app) \(c.sku) of \(row.email ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
           createdAt: now)
         queued += try Outbox(db).enqueue([notification], now: now).count
         let data = JSONObject([

@@ -6,9 +6,9 @@ extension ITSMLicense {
   struct FlagCases: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "flag",
-      abstract: "Open reclamation cases for departed, never-used, inactive and duplicate seats (cron).",
+      abstract: "Open reclamation cases for departed, unassigned, never-used, inactive and duplicate seats (cron).",
       discussion: """
-        One case per assignment (kind license.case, state candidate): departed (the directory says so, from the departure date on), never_used (the app's exports list the account but it was never active, and the seat is older than the window), inactive (no activity within the app's window: licenses.apps.APP.inactive_days, else licenses.inactive_days, default 30), duplicate (the lower tier of two SKUs of one app). Never flagged: new hires in their first licenses.new_hire_days (30), exempt accounts (itsm-license exempt, licenses.exempt.accounts) and departments (licenses.exempt.departments), and seats kept by hand in the last 90 days (unless the person has left). A seat with an open case gets no second one, nor does a seat reclaimed since it was assigned that a vendor export still lists: a second run opens nothing.
+        One case per assignment (kind license.case, state candidate): departed (the directory says so, from the departure date on), unassigned (held by an account the directory does not list, hr_status unknown: no person is assigned the seat; exempt service accounts with itsm-license exempt), never_used (the app's exports list the account but it was never active, and the seat is older than the window), inactive (no activity within the app's window: licenses.apps.APP.inactive_days, else licenses.inactive_days, default 30), duplicate (the lower tier of two SKUs of one app). Never flagged: new hires in their first licenses.new_hire_days (30), exempt accounts (itsm-license exempt, licenses.exempt.accounts) and departments (licenses.exempt.departments), and seats kept by hand in the last 90 days (unless the person has left). A seat with an open case gets no second one, nor does a seat reclaimed since it was assigned that a vendor export still lists: a second run opens nothing.
 
         Prints the cases it opened. Exit status: 3 with --check when any case is open.
 

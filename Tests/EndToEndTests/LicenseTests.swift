@@ -114,6 +114,55 @@ struct LicenseTests {
     #expect(try s.license(["cases", "--state", "kept"]).records.count == 1)
   }
 
+  @Test func seatsOfAccountsTheDirectoryDoesNotKnowAreUnassigned() throws {
+    let s = try sandbox()
+    // Two seats assigned to accounts the directory does not list: a build service account,
+    // active yesterday, and a contractor whom the directory lists later.
+    let seats = """
+      {"account":"svc:build","app":"m365","sku":"E3","since":"2025-01-01"}
+      {"account":"c:temp","app":"m365","sku":"E3","since":"2025-01-01"}
+      """
+    let imported = try s.license(["import", "assignments"], stdin: seats)
+    #expect(imported.stderr.contains("2 accounts not in the directory were created with hr_status unknown"))
+    let activity = #"{"account":"svc:build","app":"m365","last_active_at":"2026-11-19T08:00:00Z"}"#
+    #expect(try s.license(["import", "activity"], stdin: activity).status == 0)
+    let flagged = try s.license(["flag"])
+    var reasons: [String: String] = [:]
+    for r in flagged.records { reasons[r["account"] as! String] = r["reason"] as? String }
+    #expect(reasons["svc:build"] == "unassigned")
+    #expect(reasons["c:temp"] == "unassigned")
+    #expect(try s.license(["flag"]).stdout.isEmpty)
+
+    // Activity does not keep an unassigned seat: the notice goes to the policy's target.
+    let first = try s.license(["reclaim"])
+    let notified = first.records.filter { $0["reason"] as? String == "unassigned" }
+    #expect(notified.map { $0["action"] as? String } == ["notified", "notified"])
+    let outbox = try s.shell(
+      "sqlite3 \"$ITSM_DB\" \"SELECT recipient, message FROM notifications WHERE reason = 'license_unassigned' ORDER BY num\""
+    )
+    #expect(
+      outbox.stdout.hasPrefix(
+        "it-asset-management|m365 E3 is held by svc:build, an account the directory does not know: the seat will be reclaimed on 2026-12-04"
+      ), "\(outbox.stdout)")
+
+    // The directory lists the contractor: that case is kept; the service account's seat goes
+    // when the grace period ends.
+    let listed = #"{"id":"c:temp","email":"temp@example.com","hr_status":"active","hired_at":"2025-01-01"}"#
+    #expect(try s.license(["import", "accounts"], stdin: listed).status == 0)
+    let next = try s.license(["reclaim", "--now", "2026-11-21T00:00:00Z"])
+    #expect(next.records.count == 1)
+    #expect(next.records.first?["account"] as? String == "c:temp")
+    #expect(next.records.first?["action"] as? String == "kept")
+    #expect(next.records.first?["kept_by"] as? String == "directory")
+    let last = try s.license(["reclaim", "--now", "2026-12-04T00:00:00Z"])
+    let build = last.records.first { $0["account"] as? String == "svc:build" }
+    #expect(build?["action"] as? String == "reclaimed")
+    let left = try s.shell(
+      "sqlite3 \"$ITSM_DB\" \"SELECT count(*) FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num WHERE a.id = 'svc:build'\""
+    )
+    #expect(left.stdout == "0\n")
+  }
+
   @Test func thePolicyCanDowngradeInsteadOfReclaiming() throws {
     let s = try sandbox(policy: "licenses:\n  grace_period: 7d\n  apps:\n    m365: {downgrade: {E3: F3}}\n")
     #expect(
