@@ -5,8 +5,14 @@ public enum EventLog {
   /// The statement for `count` events about one entity. What they share (entity, its id and
   /// row, actor, source) is bound once, as parameters 1 to 5; each event binds its time, type
   /// and data: a third of the values an import binds otherwise.
+  ///
+  /// `OR FAIL`: a statement that writes several rows and may abort (a NOT NULL column) makes
+  /// SQLite keep a statement journal, a copy of every page it touches, so that the abort can
+  /// undo its rows alone. A failed statement here always ends its transaction or savepoint,
+  /// which undoes them anyway; without the journal an import of 150,000 incidents uses about
+  /// 0.6 s less CPU.
   static func insertSQL(count: Int) -> String {
-    "INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source, data) VALUES "
+    "INSERT OR FAIL INTO events (at, entity, entity_id, entity_num, type, actor, source, data) VALUES "
       + (0..<count).map { i in
         let first = 6 + 3 * i
         return "(?\(first), ?1, ?2, ?3, ?\(first + 1), ?4, ?5, ?\(first + 2))"
