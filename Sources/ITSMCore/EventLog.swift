@@ -19,6 +19,17 @@ public enum EventLog {
       }.joined(separator: ", ")
   }
 
+  /// The statement for `count` events about entities of one kind, one event each: the kind,
+  /// actor and source are parameters 1 to 3; each event binds its time, entity id and row,
+  /// type and data.
+  static func insertSQL(entities count: Int) -> String {
+    "INSERT OR FAIL INTO events (at, entity, entity_id, entity_num, type, actor, source, data) VALUES "
+      + (0..<count).map { i in
+        let first = 4 + 5 * i
+        return "(?\(first), ?1, ?\(first + 1), ?\(first + 2), ?\(first + 3), ?2, ?3, ?\(first + 4))"
+      }.joined(separator: ", ")
+  }
+
   /// Appends events about one entity through `statement`, prepared from
   /// `insertSQL(count: events.count)` (callers cache it).
   static func append(

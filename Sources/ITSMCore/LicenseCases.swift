@@ -36,11 +36,6 @@ public struct LicenseCase: Sendable {
     self.monthlyCost = monthlyCost
   }
 
-  init(copying other: LicenseCase, num: Int64) {
-    self = other
-    self.num = num
-  }
-
   public var record: JSONObject {
     var o = JSONObject([JSONField("kind", .string("license.case")), JSONField("id", .string(id))])
     o.add("account", .string(account))
@@ -247,38 +242,23 @@ extension LicenseStore {
     closeHeld()
     var opened: [LicenseCase] = []
     var counter = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
-    // Prepared once for the tens of thousands of cases a first run may open.
-    let insert = try prepared(
-      "openCase",
-      """
-      INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost)
-      VALUES (?, ?, ?, ?, ?, 'candidate', ?, ?)
-      """)
-    let event = try prepared("event", LicenseStore.eventSQL)
+    // Row numbers given here, as SQLite would (the largest plus one), so that cases are
+    // written many to a statement and their events know them.
+    var num = try Int64.fetchOne(db, sql: "SELECT coalesce(max(num), 0) FROM license_cases") ?? 0
+    var writes = CaseWrites()
     for flag in flags {
       counter += 1
+      num += 1
       let found = LicenseCase(
-        num: 0, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
+        num: num, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
         state: "candidate", openedAt: now, monthlyCost: prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0)
-      var row = RawStatement(insert)
-      row.bind(found.id)
-      row.bind(flag.num)
-      row.bind(flag.app)
-      row.bind(flag.sku)
-      row.bind(flag.reason)
-      row.bind(now.seconds)
-      row.bind(found.monthlyCost)
-      try row.execute()
-      let num = db.lastInsertedRowID
-      try EventLog.append(
-        [
-          EventDraft(
-            type: "opened", at: now, data: JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" })
-          )
-        ],
-        entity: "license.case", id: found.id, num: num, context: context, statement: event)
-      opened.append(LicenseCase(copying: found, num: num))
+      writes.insert(found, accountNum: flag.num)
+      writes.event(
+        found, "opened", JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" }))
+      try writes.flush(self, all: false)
+      opened.append(found)
     }
+    try writes.flush(self, all: true)
     if !flags.isEmpty {
       try exec(
         "INSERT INTO counters (name, value) VALUES ('license_case', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
@@ -319,60 +299,15 @@ extension LicenseStore {
     return try Row.fetchAll(db, sql: sql + " ORDER BY c.num", arguments: arguments).map(LicenseCase.init)
   }
 
-  static let eventSQL = EventLog.insertSQL(count: 1)
-
-  /// Moves a case to a new state with an event; returns it as it is now.
-  @discardableResult
-  func transition(
-    _ c: LicenseCase, to state: String, data: JSONObject = JSONObject(),
-    _ change: (inout LicenseCase) -> Void = { _ in }
-  ) throws -> LicenseCase {
-    var next = c
-    next.state = state
-    change(&next)
-    var update = RawStatement(
-      try prepared(
-        "transition",
-        """
-        UPDATE license_cases SET state = ?, notified_at = ?, grace_until = ?, closed_at = ?, kept_by = ?,
-          saved_monthly = ?, downgraded_to = ? WHERE num = ?
-        """))
-    update.bind(next.state)
-    update.bind(next.notifiedAt?.seconds)
-    update.bind(next.graceUntil?.seconds)
-    update.bind(next.closedAt?.seconds)
-    update.bind(next.keptBy)
-    update.bind(next.savedMonthly)
-    update.bind(next.downgradedTo)
-    update.bind(next.num)
-    try update.execute()
-    var event = JSONObject([JSONField("before", .string(c.state)), JSONField("after", .string(state))])
-    // What else the step set: the grace period, the savings, the SKU it moved to.
-    if next.graceUntil != c.graceUntil { event.add("grace_until", next.graceUntil.map { .string($0.rfc3339) }) }
-    if next.closedAt != c.closedAt { event.add("closed_at", next.closedAt.map { .string($0.rfc3339) }) }
-    if next.keptBy != c.keptBy { event.add("kept_by", next.keptBy.map { .string($0) }) }
-    if next.savedMonthly != c.savedMonthly {
-      event.add("saved_monthly", next.savedMonthly.map { .double(LicenseCase.cents($0)) })
-    }
-    if next.downgradedTo != c.downgradedTo { event.add("downgraded_to", next.downgradedTo.map { .string($0) }) }
-    event.fields.append(contentsOf: data.fields)
-    try EventLog.append(
-      [EventDraft(type: state, at: now, data: event)], entity: "license.case", id: c.id, num: c.num, context: context,
-      statement: prepared("event", LicenseStore.eventSQL))
-    return next
-  }
-
   /// Closes an open case as kept: by hand (`manual`, not flagged again for 90 days), for an
   /// exemption, or because the account became active again.
   @discardableResult
   public func keep(_ c: LicenseCase, by: String, reason: String) throws -> LicenseCase {
     guard c.isOpen else { throw ITSMError.operationFailed("\(c.id) is \(c.state); only open cases can be kept") }
-    return try transition(
-      c, to: "kept", data: JSONObject([JSONField("kept_by", .string(by)), JSONField("reason", .string(reason))])
-    ) {
-      $0.closedAt = now
-      $0.keptBy = by
-    }
+    var writes = CaseWrites()
+    let next = writes.keep(c, by: by, reason: reason, at: now)
+    try writes.flush(self, all: true)
+    return next
   }
 
   /// Exempts an account from flagging, and keeps its open cases.
@@ -398,7 +333,6 @@ extension LicenseStore {
   public func reclaim(rules: LicenseRules) throws -> (actions: [LicenseAction], queued: Int) {
     let prices = try prices()
     var actions: [LicenseAction] = []
-    var queued = 0
     let sql = """
       SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
         (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
@@ -437,6 +371,8 @@ extension LicenseStore {
       delete.bind(c.sku)
       try delete.execute()
     }
+    // Every step is buffered and written many to a statement; seats are changed at once.
+    var writes = CaseWrites()
     for row in rows {
       let c = row.c
       let exempt =
@@ -449,15 +385,15 @@ extension LicenseStore {
       var done: LicenseCase?
       var action = ""
       if exempt && !departed {
-        done = try keep(c, by: "exempt", reason: "account exempt")
+        done = writes.keep(c, by: "exempt", reason: "account exempt", at: now)
         action = "kept"
       } else if !departed, c.reason == "inactive" || c.reason == "never_used", let lastActive,
         c.reason == "never_used" || lastActive.seconds >= now.seconds - window
       {
-        done = try keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)")
+        done = writes.keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)", at: now)
         action = "kept"
       } else if !departed, c.reason == "unassigned", row.known {
-        done = try keep(c, by: "directory", reason: "the directory lists the account")
+        done = writes.keep(c, by: "directory", reason: "the directory lists the account", at: now)
         action = "kept"
       } else if departed || c.reason == "departed"
         || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true))
@@ -474,7 +410,7 @@ extension LicenseStore {
             INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
             SELECT account_num, ?, ?, ? FROM license_cases WHERE num = ?
             """, [c.app, lower, now.seconds, c.num])
-          done = try transition(c, to: "downgraded") {
+          done = writes.step(c, to: "downgraded", at: now) {
             $0.closedAt = now
             $0.savedMonthly = saved
             $0.downgradedTo = lower
@@ -482,7 +418,7 @@ extension LicenseStore {
           action = "downgraded"
         } else {
           try removeSeat(c)
-          done = try transition(c, to: "reclaimed") {
+          done = writes.step(c, to: "reclaimed", at: now) {
             $0.closedAt = now
             $0.savedMonthly = c.monthlyCost
           }
@@ -498,11 +434,11 @@ extension LicenseStore {
             ? "\(c.app) \(c.sku) is held by \(row.email ?? c.account), an account the directory does not know: the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless the directory lists it or it is kept (itsm-license keep \(c.id) --reason ...)"
             : "\(c.app) \(c.sku) of \(row.email ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
           createdAt: now)
-        queued += try Outbox(db).enqueue([notification], now: now).count
+        writes.notify(notification)
         let data = JSONObject([
           JSONField("notification", .string(notification.id)), JSONField("to", .string(target.description)),
         ])
-        done = try transition(c, to: "notified", data: data) {
+        done = writes.step(c, to: "notified", at: now, data: data) {
           $0.notifiedAt = now
           $0.graceUntil = graceUntil
         }
@@ -510,8 +446,10 @@ extension LicenseStore {
       }
       guard let done else { continue }
       actions.append(LicenseAction(action: action, case: done, at: now))
+      try writes.flush(self, all: false)
     }
-    return (actions, queued)
+    try writes.flush(self, all: true)
+    return (actions, writes.queued)
   }
 }
 

@@ -27,34 +27,43 @@ public struct Outbox {
   /// that were new.
   public func enqueue(_ notifications: [NotificationDraft], now: Timestamp) throws -> [NotificationDraft] {
     guard !notifications.isEmpty else { return [] }
-    let statement = try db.cachedStatement(
-      sql: """
-        INSERT OR IGNORE INTO notifications (id, source, entity, entity_id, entity_num, priority, recipient, channel,
-          reason, level, message, created_at, next_attempt_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+    let statement = try db.cachedStatement(sql: Outbox.insertSQL(count: 1))
     var queued: [NotificationDraft] = []
     for n in notifications {
       // Bound through the C API: GRDB's arguments box each value (ticks and reclaim queue
       // tens of thousands).
       var row = RawStatement(statement)
-      row.bind(n.id)
-      row.bind(n.source)
-      row.bind(n.entity)
-      row.bind(n.entityID)
-      row.bind(n.entityNum)
-      row.bind(n.priority?.rawValue)
-      row.bind(n.target.name)
-      row.bind(n.target.kind.rawValue)
-      row.bind(n.reason)
-      row.bind(n.level)
-      row.bind(n.message)
-      row.bind(n.createdAt.seconds)
-      row.bind(now.seconds)
+      Outbox.bind(n, now: now, to: &row)
       try row.execute()
       if db.changesCount > 0 { queued.append(n) }
     }
     return queued
+  }
+
+  /// The statement that queues `count` notifications, each unless its id is queued already.
+  static func insertSQL(count: Int) -> String {
+    """
+    INSERT OR IGNORE INTO notifications (id, source, entity, entity_id, entity_num, priority, recipient, channel,
+      reason, level, message, created_at, next_attempt_at)
+    VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
+    """
+  }
+
+  /// Binds a notification's values for `insertSQL`.
+  static func bind(_ n: NotificationDraft, now: Timestamp, to row: inout RawStatement) {
+    row.bind(n.id)
+    row.bind(n.source)
+    row.bind(n.entity)
+    row.bind(n.entityID)
+    row.bind(n.entityNum)
+    row.bind(n.priority?.rawValue)
+    row.bind(n.target.name)
+    row.bind(n.target.kind.rawValue)
+    row.bind(n.reason)
+    row.bind(n.level)
+    row.bind(n.message)
+    row.bind(n.createdAt.seconds)
+    row.bind(now.seconds)
   }
 
   private static let columns = """
