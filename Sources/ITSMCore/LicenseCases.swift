@@ -169,28 +169,77 @@ extension LicenseStore {
       Row.fetchAll(db, sql: "SELECT app || char(31) || sku, tier_rank FROM license_apps").map {
         ($0[0] as String, ($0[1] as Int?) ?? 0)
       }, uniquingKeysWith: { a, _ in a })
+    var opened: [LicenseCase] = []
+    var counter = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
+    // Row numbers given here, as SQLite would (the largest plus one), so that cases are
+    // written many to a statement and their events know them.
+    var num = try Int64.fetchOne(db, sql: "SELECT coalesce(max(num), 0) FROM license_cases") ?? 0
+    var writes = CaseWrites()
+    func open(_ flag: FlagFound) throws {
+      counter += 1
+      num += 1
+      let found = LicenseCase(
+        num: num, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
+        state: "candidate", openedAt: now, monthlyCost: prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0)
+      writes.insert(found, accountNum: flag.num)
+      writes.event(found, "opened", JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" }))
+      try writes.flush(self, all: false)
+      opened.append(found)
+    }
+    let (now, keptSince) = (now, now.seconds - 90 * 86_400)
+    let find = { @Sendable (db: Database, send: (FlagFound) throws -> Void) throws in
+      try LicenseStore.findFlags(
+        db, rules: rules, inactiveDays: override, ranks: ranks, now: now, keptSince: keptSince, send)
+    }
+    // The seats are read on a connection of their own while this one writes the cases: the
+    // reading sees the state before them, as this process holds the write lock. Without a
+    // file, they are read first.
+    let overlapped = try reader.map { reader in
+      try reader.database.scanInParallel(
+        parts: 1, environment: reader.environment, produce: { _, db, send in try find(db, send) }, consume: open)
+    }
+    if overlapped != true {
+      var flags: [FlagFound] = []
+      try find(db) { flags.append($0) }
+      for flag in flags { try open(flag) }
+    }
+    try writes.flush(self, all: true)
+    if !opened.isEmpty {
+      try exec(
+        "INSERT INTO counters (name, value) VALUES ('license_case', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        [counter])
+    }
+    return opened
+  }
+
+  /// A seat `flag` opens a case for.
+  struct FlagFound: Sendable {
+    var num: Int64
+    var id: String
+    var app: String
+    var sku: String
+    var reason: String
+  }
+
+  /// The seats to open cases for, in the order of the seats (account, app, SKU), a duplicate
+  /// after the other SKUs of its app: on any connection.
+  static func findFlags(
+    _ db: Database, rules: LicenseRules, inactiveDays override: Int?, ranks: [String: Int], now: Timestamp,
+    keptSince: Int64, _ send: (FlagFound) throws -> Void
+  ) throws {
     var seats = RawStatement(try db.makeStatement(sql: LicenseStore.flagSeatsSQL))
     seats.bind(now.seconds)
     var activity = MergeCursor(RawStatement(try db.makeStatement(sql: LicenseStore.flagActivitySQL)))
     var cases = MergeCursor(RawStatement(try db.makeStatement(sql: LicenseStore.flagCasesSQL)))
-    let keptSince = now.seconds - 90 * 86_400
-    struct Flag {
-      var num: Int64
-      var id: String
-      var app: String
-      var sku: String
-      var reason: String
-    }
-    var flags: [Flag] = []
     // Per account and app, the SKUs held, for duplicates.
     var held: [(sku: String, covered: Bool)] = []
     var heldKey: (Int64, String)?
     var heldID = ""
-    func closeHeld() {
+    func closeHeld() throws {
       guard let (num, app) = heldKey, held.count > 1 else { return }
       let top = held.map { ranks["\(app)\u{1F}\($0.sku)"] ?? 0 }.max() ?? 0
       for entry in held where !entry.covered && (ranks["\(app)\u{1F}\(entry.sku)"] ?? 0) < top {
-        flags.append(Flag(num: num, id: heldID, app: app, sku: entry.sku, reason: "duplicate"))
+        try send(FlagFound(num: num, id: heldID, app: app, sku: entry.sku, reason: "duplicate"))
       }
     }
     try seats.forEachRow { c in
@@ -199,7 +248,7 @@ extension LicenseStore {
       let app = c.string(6)!
       let sku = c.string(7)!
       if heldKey.map({ $0.0 != num || $0.1 != app }) ?? true {
-        closeHeld()
+        try closeHeld()
         held = []
         heldKey = (num, app)
         heldID = id
@@ -236,35 +285,10 @@ extension LicenseStore {
           reason = "never_used"
         }
       }
-      if let reason { flags.append(Flag(num: num, id: id, app: app, sku: sku, reason: reason)) }
+      if let reason { try send(FlagFound(num: num, id: id, app: app, sku: sku, reason: reason)) }
       held.append((sku, reason != nil || exempt || blocked || newHire))
     }
-    closeHeld()
-    var opened: [LicenseCase] = []
-    var counter = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'license_case'") ?? 0
-    // Row numbers given here, as SQLite would (the largest plus one), so that cases are
-    // written many to a statement and their events know them.
-    var num = try Int64.fetchOne(db, sql: "SELECT coalesce(max(num), 0) FROM license_cases") ?? 0
-    var writes = CaseWrites()
-    for flag in flags {
-      counter += 1
-      num += 1
-      let found = LicenseCase(
-        num: num, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
-        state: "candidate", openedAt: now, monthlyCost: prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0)
-      writes.insert(found, accountNum: flag.num)
-      writes.event(
-        found, "opened", JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" }))
-      try writes.flush(self, all: false)
-      opened.append(found)
-    }
-    try writes.flush(self, all: true)
-    if !flags.isEmpty {
-      try exec(
-        "INSERT INTO counters (name, value) VALUES ('license_case', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        [counter])
-    }
-    return opened
+    try closeHeld()
   }
 
   func `case`(num: Int64) throws -> LicenseCase {

@@ -14,6 +14,8 @@ public final class LicenseStore {
   /// Accounts created because activity or an assignment named them: not in the directory.
   public private(set) var unknownAccounts = 0
   private var statements: [String: Statement] = [:]
+  /// The database file, for reading on a second connection while this one writes (`flag`).
+  public var reader: (database: AppDatabase, environment: [String: String])?
   /// The two statements of `importActivity`, kept at hand: it runs a million times.
   private var activityStatements: (seen: Statement, insert: Statement)?
 

@@ -43,7 +43,9 @@ func withLicenses<T>(
 ) throws -> T {
   try session.global.withWritableDatabase(dryRun: dryRun) { database in
     try database.write(dryRun: dryRun) { db in
-      try body(LicenseStore(db, context: session.context(source: source), now: session.now))
+      let store = LicenseStore(db, context: session.context(source: source), now: session.now)
+      store.reader = (database, session.global.environment)
+      return try body(store)
     }
   }
 }
