@@ -59,3 +59,45 @@ public enum EventLog {
       statement: db.cachedStatement(sql: insertSQL(count: events.count)))
   }
 }
+
+/// Events about many entities of one kind, buffered and written `rows` to a statement
+/// (`EventLog.insertSQL(entities:)`): SQLite spends a fixed time on every statement, more
+/// than on a row here. Rows are written in the order they were added. Whoever reads the
+/// events in between flushes first.
+struct EventRows {
+  static let rows = 64
+  let entity: String
+  private var pending: [(id: String, num: Int64, event: EventDraft)] = []
+
+  init(entity: String) { self.entity = entity }
+
+  var isFull: Bool { pending.count >= EventRows.rows }
+
+  mutating func add(_ events: [EventDraft], id: String, num: Int64) {
+    for event in events { pending.append((id, num, event)) }
+  }
+
+  mutating func add(_ event: EventDraft, id: String, num: Int64) { pending.append((id, num, event)) }
+
+  /// Writes what is buffered; `prepared(n)` gives the statement for n rows.
+  mutating func flush(context: ChangeContext, _ prepared: (Int) throws -> Statement) throws {
+    var start = 0
+    while start < pending.count {
+      let count = min(EventRows.rows, pending.count - start)
+      var statement = RawStatement(try prepared(count))
+      statement.bind(entity)
+      statement.bind(context.actor)
+      statement.bind(context.source)
+      for row in pending[start..<start + count] {
+        statement.bind(row.event.at.seconds)
+        statement.bind(row.id)
+        statement.bind(row.num)
+        statement.bind(row.event.type)
+        statement.bind(json: row.event.data)
+      }
+      try statement.execute()
+      start += count
+    }
+    pending.removeAll(keepingCapacity: true)
+  }
+}

@@ -388,6 +388,8 @@ public final class IncidentImporter {
   /// The highest `INC-<n>` created, so that new ids continue after imported ones.
   private var highestNumber: Int64 = 0
   public var onWarning: (String) -> Void = { _ in }
+  /// New incidents' events, not yet written.
+  private var events = EventRows(entity: "incident")
 
   public init(store: IncidentStore, context: ChangeContext, now: Timestamp) throws {
     self.store = store
@@ -396,8 +398,10 @@ public final class IncidentImporter {
     self.firstNewRow = try store.nextRowID()
   }
 
-  /// Completes the import: new incident ids will continue after the imported ones.
+  /// Completes the import: the events still waiting are written, and new incident ids will
+  /// continue after the imported ones.
   public func finish() throws {
+    try store.write(&events, context: context)
     if highestNumber > 0 { try store.advanceCounter(to: highestNumber) }
   }
 
@@ -426,7 +430,10 @@ public final class IncidentImporter {
   public func apply(_ decoded: DecodedIncident, line: Int, source: String) throws {
     var incident = decoded.incident
     let timeline = (IncidentDecoder.synthesizedTimeline(incident) + decoded.history).sorted { $0.at < $1.at }
-    if try store.insertIfNew(&incident, events: timeline, context: context) {
+    if try store.insertIfNew(&incident) {
+      // A new incident's events wait to be written many to a statement.
+      events.add(timeline, id: incident.id, num: incident.rowID!)
+      if events.isFull { try store.write(&events, context: context) }
       let slot = Int(incident.rowID! - firstNewRow)
       if linesOfNewRows.count <= slot {
         linesOfNewRows.append(contentsOf: repeatElement(0, count: slot + 1 - linesOfNewRows.count))
@@ -438,6 +445,8 @@ public final class IncidentImporter {
       }
       return
     }
+    // What follows reads the timeline: the events waiting are written first.
+    try store.write(&events, context: context)
     let existing = try store.require(id: incident.id)
     let row = existing.rowID!
     if let earlier = row >= firstNewRow ? Int(linesOfNewRows[Int(row - firstNewRow)]) : linesOfUpdatedRows[row] {

@@ -418,14 +418,25 @@ public struct IncidentStore {
   /// Stores an incident and its events unless one with its id exists; true when stored.
   /// For bulk imports: a new record costs one statement, not a lookup and an insert.
   public func insertIfNew(_ incident: inout Incident, events: [EventDraft], context: ChangeContext) throws -> Bool {
+    guard try insertIfNew(&incident) else { return false }
+    try append(events, to: incident, context: context)
+    return true
+  }
+
+  /// Stores an incident, without events, unless one with its id exists; true when stored.
+  func insertIfNew(_ incident: inout Incident) throws -> Bool {
     var statement = RawStatement(try prepared("insertIfNew", IncidentStore.insertSQL + " ON CONFLICT(id) DO NOTHING"))
     statement.bind(nil as Int64?)
     incident.bindColumns(to: &statement)
     try statement.execute()
     guard db.changesCount > 0 else { return false }
     incident.rowID = db.lastInsertedRowID
-    try append(events, to: incident, context: context)
     return true
+  }
+
+  /// Writes buffered events about incidents.
+  func write(_ events: inout EventRows, context: ChangeContext) throws {
+    try events.flush(context: context) { try prepared("incidentEvents\($0)", EventLog.insertSQL(entities: $0)) }
   }
 
   /// The row number the next new incident will get.

@@ -182,7 +182,8 @@ extension LicenseStore {
         num: num, id: "LC-\(counter)", account: flag.id, app: flag.app, sku: flag.sku, reason: flag.reason,
         state: "candidate", openedAt: now, monthlyCost: prices["\(flag.app)\u{1F}\(flag.sku)"] ?? 0)
       writes.insert(found, accountNum: flag.num)
-      writes.event(found, "opened", JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" }))
+      writes.event(
+        found, "opened", at: now, JSONObject(found.record.fields.filter { $0.key != "kind" && $0.key != "id" }))
       try writes.flush(self, all: false)
       opened.append(found)
     }
@@ -365,24 +366,25 @@ extension LicenseStore {
       LEFT JOIN license_accounts m ON m.id = a.manager
       WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
       """
-    // Read first, as the steps change the cases the query walks; through the C API, as GRDB's
-    // rows copy and box every value of tens of thousands of cases.
-    struct Open {
+    // Through the C API, as GRDB's rows copy and box every value of tens of thousands of cases.
+    struct Open: Sendable {
       var c: LicenseCase
       var exemptReason, department, manager, managerEmail, email: String?
       var lastActive: Int64?
       var departed: Bool
       var known: Bool
     }
-    var statement = RawStatement(try db.makeStatement(sql: sql))
-    statement.bind(now.seconds)
-    var rows: [Open] = []
-    try statement.forEachRow { r in
-      rows.append(
-        Open(
-          c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
-          managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0,
-          known: r.string(22) != "unknown"))
+    let now = now
+    let read = { @Sendable (db: Database, send: (Open) throws -> Void) throws in
+      var statement = RawStatement(try db.makeStatement(sql: sql))
+      statement.bind(now.seconds)
+      try statement.forEachRow { r in
+        try send(
+          Open(
+            c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
+            managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0,
+            known: r.string(22) != "unknown"))
+      }
     }
     let deleteSeat = try prepared(
       "deleteSeat",
@@ -397,7 +399,7 @@ extension LicenseStore {
     }
     // Every step is buffered and written many to a statement; seats are changed at once.
     var writes = CaseWrites()
-    for row in rows {
+    func step(_ row: Open) throws {
       let c = row.c
       let exempt =
         row.exemptReason != nil || rules.exemptAccounts.contains(c.account)
@@ -468,9 +470,21 @@ extension LicenseStore {
         }
         action = "notified"
       }
-      guard let done else { continue }
+      guard let done else { return }
       actions.append(LicenseAction(action: action, case: done, at: now))
       try writes.flush(self, all: false)
+    }
+    // The open cases are read on a connection of their own while this one writes their steps:
+    // the reading sees the state before them, as this process holds the write lock. Without
+    // a file, they are read first (the steps change the cases the query walks).
+    let overlapped = try reader.map { reader in
+      try reader.database.scanInParallel(
+        parts: 1, environment: reader.environment, produce: { _, db, send in try read(db, send) }, consume: step)
+    }
+    if overlapped != true {
+      var rows: [Open] = []
+      try read(db) { rows.append($0) }
+      for row in rows { try step(row) }
     }
     try writes.flush(self, all: true)
     return (actions, writes.queued)

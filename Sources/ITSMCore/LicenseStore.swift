@@ -31,9 +31,9 @@ public final class LicenseStore {
     try db.cachedStatement(sql: sql).execute(arguments: arguments)
   }
 
-  func prepared(_ key: String, _ sql: String) throws -> Statement {
+  func prepared(_ key: String, _ sql: @autoclosure () -> String) throws -> Statement {
     if let statement = statements[key] { return statement }
-    let statement = try db.makeStatement(sql: sql)
+    let statement = try db.makeStatement(sql: sql())
     statements[key] = statement
     return statement
   }

@@ -15,7 +15,7 @@ struct CaseWrites {
 
   private var inserts: [(c: LicenseCase, accountNum: Int64)] = []
   private var updates: [LicenseCase] = []
-  private var events: [(c: LicenseCase, type: String, data: JSONObject)] = []
+  private var events = EventRows(entity: "license.case")
   private var notifications: [NotificationDraft] = []
   /// Notifications queued so far: those not already in the outbox.
   private(set) var queued = 0
@@ -26,8 +26,8 @@ struct CaseWrites {
   }
 
   /// An event about a case.
-  mutating func event(_ c: LicenseCase, _ type: String, _ data: JSONObject) {
-    events.append((c, type, data))
+  mutating func event(_ c: LicenseCase, _ type: String, at now: Timestamp, _ data: JSONObject) {
+    events.add(EventDraft(type: type, at: now, data: data), id: c.id, num: c.num)
   }
 
   mutating func notify(_ notification: NotificationDraft) {
@@ -54,7 +54,7 @@ struct CaseWrites {
     if next.downgradedTo != c.downgradedTo { event.add("downgraded_to", next.downgradedTo.map { .string($0) }) }
     event.fields.append(contentsOf: data.fields)
     updates.append(next)
-    events.append((next, state, event))
+    events.add(EventDraft(type: state, at: now, data: event), id: next.id, num: next.num)
     return next
   }
 
@@ -73,7 +73,7 @@ struct CaseWrites {
   /// rows has gathered.
   mutating func flush(_ store: LicenseStore, all: Bool) throws {
     guard
-      all || inserts.count >= Self.rows || updates.count >= Self.rows || events.count >= Self.rows
+      all || inserts.count >= Self.rows || updates.count >= Self.rows || events.isFull
         || notifications.count >= Self.rows
     else { return }
     // Cases first: the events and notifications are about them.
@@ -98,21 +98,8 @@ struct CaseWrites {
       s.bind(c.savedMonthly)
       s.bind(c.downgradedTo)
     }
-    let (context, now) = (store.context, store.now)
-    try write(
-      &events, store, "caseEvents", EventLog.insertSQL(entities:),
-      shared: { s in
-        s.bind("license.case")
-        s.bind(context.actor)
-        s.bind(context.source)
-      }
-    ) { s, e in
-      s.bind(now.seconds)
-      s.bind(e.c.id)
-      s.bind(e.c.num)
-      s.bind(e.type)
-      s.bind(json: e.data)
-    }
+    try events.flush(context: store.context) { try store.prepared("caseEvents\($0)", EventLog.insertSQL(entities: $0)) }
+    let now = store.now
     var inserted = 0
     try write(
       &notifications, store, "caseNotifications", Outbox.insertSQL(count:),
