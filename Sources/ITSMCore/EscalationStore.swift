@@ -22,6 +22,7 @@ public final class EscalationStore {
   public let context: ChangeContext
   private var engines: [Int64: (version: String, engine: EscalationEngine)] = [:]
   private var pinnedCache: (version: String, text: String)?
+  private let statements = PreparedStatements()
 
   private func pinnedText() throws -> (version: String, text: String) {
     if let pinnedCache { return pinnedCache }
@@ -126,38 +127,76 @@ public final class EscalationStore {
 
   func save(_ s: EscalationState, incidentNum: Int64, onlyIfNew: Bool = false) throws {
     let verb = onlyIfNew ? "INSERT OR IGNORE" : "INSERT OR REPLACE"
-    let statement = try db.cachedStatement(
-      sql: """
-        \(verb) INTO escalation_state (incident_num, policy_version, policy_name, level, level_at, repeats,
-          renotified, renotified_at, war_room, response, resolution, held_seconds, held_since, seen_updated_at,
-          next_due_at, active, escalations_timeout, escalations_manual, seen_at, paused, resumed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    try statement.execute(arguments: [
-      incidentNum, s.versionNum, s.policyName, s.level, s.levelAt?.seconds, s.repeats, s.renotified,
-      s.renotifiedAt?.seconds, s.warRoom, s.response.rawValue, s.resolution.rawValue, s.heldSeconds,
-      s.heldSince?.seconds, s.seenUpdatedAt.seconds, s.nextDueAt?.seconds, s.active, s.timeoutEscalations,
-      s.manualEscalations, s.seenAt.seconds, s.paused, s.resumedAt?.seconds,
-    ])
+    var statement = RawStatement(try prepared("save \(verb)", EscalationStore.saveSQL(verb, count: 1)))
+    EscalationStore.bind(s, incidentNum: incidentNum, to: &statement)
+    try statement.execute()
+  }
+
+  /// The statement that stores `count` states.
+  static func saveSQL(_ verb: String, count: Int) -> String {
+    """
+    \(verb) INTO escalation_state (incident_num, policy_version, policy_name, level, level_at, repeats,
+      renotified, renotified_at, war_room, response, resolution, held_seconds, held_since, seen_updated_at,
+      next_due_at, active, escalations_timeout, escalations_manual, seen_at, paused, resumed_at)
+    VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
+    """
+  }
+
+  static func bind(_ s: EscalationState, incidentNum: Int64, to statement: inout RawStatement) {
+    statement.bind(incidentNum)
+    statement.bind(s.versionNum)
+    statement.bind(s.policyName)
+    statement.bind(s.level)
+    statement.bind(s.levelAt?.seconds)
+    statement.bind(s.repeats)
+    statement.bind(s.renotified)
+    statement.bind(s.renotifiedAt?.seconds)
+    statement.bind(s.warRoom)
+    statement.bind(s.response.rawValue)
+    statement.bind(s.resolution.rawValue)
+    statement.bind(s.heldSeconds)
+    statement.bind(s.heldSince?.seconds)
+    statement.bind(s.seenUpdatedAt.seconds)
+    statement.bind(s.nextDueAt?.seconds)
+    statement.bind(s.active)
+    statement.bind(s.timeoutEscalations)
+    statement.bind(s.manualEscalations)
+    statement.bind(s.seenAt.seconds)
+    statement.bind(s.paused)
+    statement.bind(s.resumedAt?.seconds)
+  }
+
+  /// Records the level an incident was paged or escalated to on its row.
+  func setLevel(_ level: Int, incidentNum: Int64) throws {
+    var statement = RawStatement(
+      try prepared("setLevel", "UPDATE incidents SET escalation_level = ? WHERE num = ?"))
+    statement.bind(level)
+    statement.bind(incidentNum)
+    try statement.execute()
+  }
+
+  func prepared(_ key: String, _ sql: @autoclosure () -> String) throws -> Statement {
+    try statements.get(key, in: db, sql())
   }
 
   /// Time on hold before the resolution clock stopped, from the incident's timeline: closed
   /// spans summed, and the start of a span still open.
   public func holds(_ subject: EscalationSubject) throws -> (seconds: Int64, since: Timestamp?) {
-    let statement = try db.cachedStatement(
-      sql: """
+    var statement = RawStatement(
+      try prepared(
+        "holds",
+        """
         SELECT type, at FROM events WHERE entity_num = ? AND entity = 'incident'
           AND type IN ('on_hold', 'resumed', 'resolved', 'canceled', 'closed', 'reopened', 'imported')
         ORDER BY seq
-        """)
+        """))
+    statement.bind(subject.num)
     var total: Int64 = 0
     var since: Timestamp?
     let cutoff = subject.firstResolvedAt
-    let rows = try Row.fetchCursor(statement, arguments: [subject.num])
-    while let row = try rows.next() {
-      let type: String = row[0]
-      let at = Timestamp(seconds: row[1])
-      if type == "on_hold" {
+    try statement.forEachRow { row in
+      let at = Timestamp(seconds: row.int(1) ?? 0)
+      if row.string(0) == "on_hold" {
         if since == nil { since = at }
       } else if let start = since {
         let end = cutoff.map { min($0, at) } ?? at
@@ -238,13 +277,18 @@ public final class EscalationStore {
     try closing.forEachRow { c in
       if let subject = EscalationStore.subject(c) { due.append((subject, true, true)) }
     }
+    // Each incident is looked at once: its writes wait, to go many to a statement, as nothing
+    // reads them again in this tick.
+    var writes = TickWrites()
     for (subject, changed, known) in due {
       let outcome = try evaluate(subject, changed: changed, known: known, pin: pin, now: now)
       result.evaluated += 1
       result.events += outcome.events.count
-      result.queued += try record(outcome, subject: subject, now: now).count
+      try writes.add(outcome, subject: subject, store: self, now: now)
       afterEach(result.evaluated)
     }
+    try writes.flush(store: self, now: now)
+    result.queued = writes.queued
     if result.queued > 0, let last = try Int64.fetchOne(db, sql: "SELECT max(num) FROM notifications") {
       result.queuedRows = (lastBefore + 1)...last
     }
@@ -283,10 +327,7 @@ public final class EscalationStore {
       outcome.events, entity: "incident", id: subject.id, num: subject.num, context: context, in: db)
     let queued = try Outbox(db).enqueue(outcome.notifications, now: now)
     try save(outcome.state, incidentNum: subject.num)
-    if outcome.events.contains(where: { $0.type == "paged" || $0.type == "escalated" }) {
-      try db.cachedStatement(sql: "UPDATE incidents SET escalation_level = ? WHERE num = ?")
-        .execute(arguments: [outcome.state.level, subject.num])
-    }
+    if outcome.raisesLevel { try setLevel(outcome.state.level, incidentNum: subject.num) }
     return queued
   }
 
@@ -409,5 +450,50 @@ public final class EscalationStore {
         SELECT count(*) FROM escalation_state s JOIN incidents i ON i.num = s.incident_num
         WHERE s.active = 1 AND \(Schema.openCondition) AND (s.response = 'breached' OR s.resolution = 'breached')
         """) ?? 0
+  }
+}
+
+extension EscalationOutcome {
+  /// Whether the incident was paged or escalated: its row then records the level.
+  var raisesLevel: Bool { events.contains { $0.type == "paged" || $0.type == "escalated" } }
+}
+
+/// A tick's writes, buffered and sent many rows to a statement (see `EventRows`): events,
+/// notifications, states. Per-row statements were most of a first tick over 100,000 open
+/// incidents.
+private struct TickWrites {
+  static let rows = 64
+  private var events = EventRows(entity: "incident")
+  private var notifications = NotificationRows()
+  private var states: [(num: Int64, state: EscalationState)] = []
+  var queued: Int { notifications.queued }
+
+  mutating func add(_ outcome: EscalationOutcome, subject: EscalationSubject, store: EscalationStore, now: Timestamp)
+    throws
+  {
+    events.add(outcome.events, id: subject.id, num: subject.num)
+    notifications.add(outcome.notifications)
+    states.append((subject.num, outcome.state))
+    if outcome.raisesLevel { try store.setLevel(outcome.state.level, incidentNum: subject.num) }
+    if events.isFull || notifications.isFull || states.count >= TickWrites.rows { try flush(store: store, now: now) }
+  }
+
+  mutating func flush(store: EscalationStore, now: Timestamp) throws {
+    try events.flush(context: store.context) { try store.prepared("events\($0)", EventLog.insertSQL(entities: $0)) }
+    try notifications.flush(now: now, db: store.db) {
+      try store.prepared("notifications\($0)", Outbox.insertSQL(count: $0))
+    }
+    var start = 0
+    while start < states.count {
+      let count = min(TickWrites.rows, states.count - start)
+      var statement = RawStatement(
+        try store.prepared("states\(count)", EscalationStore.saveSQL("INSERT OR REPLACE", count: count)))
+      for (num, state) in states[start..<start + count] {
+        EscalationStore.bind(state, incidentNum: num, to: &statement)
+      }
+      try statement.execute()
+      start += count
+    }
+    states.removeAll(keepingCapacity: true)
   }
 }

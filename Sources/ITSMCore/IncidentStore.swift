@@ -124,10 +124,7 @@ public struct IncidentStore {
   /// The prepared statement for `key`, made once per store: hashing a long SQL text on every
   /// row (GRDB's cachedStatement) costs more than the insert itself on bulk paths.
   private func prepared(_ key: String, _ sql: @autoclosure () -> String) throws -> Statement {
-    if let statement = statements.byKey[key] { return statement }
-    let statement = try db.makeStatement(sql: sql())
-    statements.byKey[key] = statement
-    return statement
+    try statements.get(key, in: db, sql())
   }
 
   static let columns = [
@@ -481,7 +478,16 @@ public struct IncidentStore {
 
 /// Statements prepared by one store, by name.
 final class PreparedStatements {
-  var byKey: [String: Statement] = [:]
+  private var byKey: [String: Statement] = [:]
+
+  /// The statement for `key`, prepared from `sql` the first time: hashing a long SQL text on
+  /// every row (GRDB's cachedStatement) costs more than the row itself on bulk paths.
+  func get(_ key: String, in db: Database, _ sql: @autoclosure () -> String) throws -> Statement {
+    if let statement = byKey[key] { return statement }
+    let statement = try db.makeStatement(sql: sql())
+    byKey[key] = statement
+    return statement
+  }
 }
 
 extension Incident {

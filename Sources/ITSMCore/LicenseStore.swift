@@ -13,7 +13,7 @@ public final class LicenseStore {
   public private(set) var summary = ImportSummary()
   /// Accounts created because activity or an assignment named them: not in the directory.
   public private(set) var unknownAccounts = 0
-  private var statements: [String: Statement] = [:]
+  private let statements = PreparedStatements()
   /// The database file, for reading on a second connection while this one writes (`flag`).
   public var reader: (database: AppDatabase, environment: [String: String])?
   /// The two statements of `importActivity`, kept at hand: it runs a million times.
@@ -32,10 +32,7 @@ public final class LicenseStore {
   }
 
   func prepared(_ key: String, _ sql: @autoclosure () -> String) throws -> Statement {
-    if let statement = statements[key] { return statement }
-    let statement = try db.makeStatement(sql: sql())
-    statements[key] = statement
-    return statement
+    try statements.get(key, in: db, sql())
   }
 
   // MARK: Accounts

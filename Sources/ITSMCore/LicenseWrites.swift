@@ -16,9 +16,9 @@ struct CaseWrites {
   private var inserts: [(c: LicenseCase, accountNum: Int64)] = []
   private var updates: [LicenseCase] = []
   private var events = EventRows(entity: "license.case")
-  private var notifications: [NotificationDraft] = []
+  private var notifications = NotificationRows()
   /// Notifications queued so far: those not already in the outbox.
-  private(set) var queued = 0
+  var queued: Int { notifications.queued }
 
   /// A new case, with the row number it is to have.
   mutating func insert(_ c: LicenseCase, accountNum: Int64) {
@@ -31,7 +31,7 @@ struct CaseWrites {
   }
 
   mutating func notify(_ notification: NotificationDraft) {
-    notifications.append(notification)
+    notifications.add([notification])
   }
 
   /// Moves a case to `state`, with an event that names the states, what else the step set
@@ -74,7 +74,7 @@ struct CaseWrites {
   mutating func flush(_ store: LicenseStore, all: Bool) throws {
     guard
       all || inserts.count >= Self.rows || updates.count >= Self.rows || events.isFull
-        || notifications.count >= Self.rows
+        || notifications.isFull
     else { return }
     // Cases first: the events and notifications are about them.
     try write(&inserts, store, "caseInserts", CaseWrites.insertSQL) { s, row in
@@ -99,29 +99,22 @@ struct CaseWrites {
       s.bind(c.downgradedTo)
     }
     try events.flush(context: store.context) { try store.prepared("caseEvents\($0)", EventLog.insertSQL(entities: $0)) }
-    let now = store.now
-    var inserted = 0
-    try write(
-      &notifications, store, "caseNotifications", Outbox.insertSQL(count:),
-      executed: { inserted += store.db.changesCount }
-    ) { s, n in Outbox.bind(n, now: now, to: &s) }
-    queued += inserted
+    try notifications.flush(now: store.now, db: store.db) {
+      try store.prepared("caseNotifications\($0)", Outbox.insertSQL(count: $0))
+    }
   }
 
   /// Writes `pending` rows, `rows` to a statement (the rest in one more), and empties it.
   private func write<Row>(
     _ pending: inout [Row], _ store: LicenseStore, _ name: String, _ sql: (Int) -> String,
-    shared: (inout RawStatement) -> Void = { _ in }, executed: () -> Void = {},
     bind: (inout RawStatement, Row) -> Void
   ) throws {
     var start = 0
     while start < pending.count {
       let count = min(Self.rows, pending.count - start)
       var statement = RawStatement(try store.prepared("\(name)\(count)", sql(count)))
-      shared(&statement)
       for row in pending[start..<start + count] { bind(&statement, row) }
       try statement.execute()
-      executed()
       start += count
     }
     pending.removeAll(keepingCapacity: true)

@@ -27,7 +27,7 @@ public struct Outbox {
   /// that were new.
   public func enqueue(_ notifications: [NotificationDraft], now: Timestamp) throws -> [NotificationDraft] {
     guard !notifications.isEmpty else { return [] }
-    let statement = try db.cachedStatement(sql: Outbox.insertSQL(count: 1))
+    let statement = try db.cachedStatement(sql: Outbox.insertOneSQL)
     var queued: [NotificationDraft] = []
     for n in notifications {
       // Bound through the C API: GRDB's arguments box each value (ticks and reclaim queue
@@ -39,6 +39,8 @@ public struct Outbox {
     }
     return queued
   }
+
+  private static let insertOneSQL = insertSQL(count: 1)
 
   /// The statement that queues `count` notifications, each unless its id is queued already.
   static func insertSQL(count: Int) -> String {
@@ -184,5 +186,32 @@ public struct Outbox {
       db,
       sql: "SELECT count(*) FROM notifications WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)",
       arguments: [now.seconds]) ?? 0
+  }
+}
+
+/// Notifications buffered and queued `rows` to a statement, each unless its id is queued
+/// already (see `EventRows`).
+struct NotificationRows {
+  static let rows = 64
+  private var pending: [NotificationDraft] = []
+  /// How many were new, of those written so far.
+  private(set) var queued = 0
+
+  var isFull: Bool { pending.count >= NotificationRows.rows }
+
+  mutating func add(_ notifications: [NotificationDraft]) { pending.append(contentsOf: notifications) }
+
+  /// Writes what is buffered; `prepared(n)` gives the statement for n rows.
+  mutating func flush(now: Timestamp, db: Database, _ prepared: (Int) throws -> Statement) throws {
+    var start = 0
+    while start < pending.count {
+      let count = min(NotificationRows.rows, pending.count - start)
+      var statement = RawStatement(try prepared(count))
+      for n in pending[start..<start + count] { Outbox.bind(n, now: now, to: &statement) }
+      try statement.execute()
+      queued += db.changesCount
+      start += count
+    }
+    pending.removeAll(keepingCapacity: true)
   }
 }

@@ -40,6 +40,9 @@ struct RawStatement {
 
   mutating func bind(_ value: Int?) { bind(value.map { Int64($0) }) }
 
+  /// A Bool as SQLite keeps it (and GRDB binds it): 1 or 0.
+  mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
+
   mutating func bind(_ value: Double?) {
     check(value.map { sqlite3_bind_double(handle, index, $0) } ?? sqlite3_bind_null(handle, index))
   }
