@@ -192,18 +192,7 @@ extension LicenseStore {
       try LicenseStore.findFlags(
         db, rules: rules, inactiveDays: override, ranks: ranks, now: now, keptSince: keptSince, send)
     }
-    // The seats are read on a connection of their own while this one writes the cases: the
-    // reading sees the state before them, as this process holds the write lock. Without a
-    // file, they are read first.
-    let overlapped = try reader.map { reader in
-      try reader.database.scanInParallel(
-        parts: 1, environment: reader.environment, produce: { _, db, send in try find(db, send) }, consume: open)
-    }
-    if overlapped != true {
-      var flags: [FlagFound] = []
-      try find(db) { flags.append($0) }
-      for flag in flags { try open(flag) }
-    }
+    try overlapping(find, open)
     try writes.flush(self, all: true)
     if !opened.isEmpty {
       try exec(
@@ -211,6 +200,24 @@ extension LicenseStore {
         [counter])
     }
     return opened
+  }
+
+  /// Hands what `read` finds to `use`, which writes on this connection. With a file, `read`
+  /// runs on a connection of its own meanwhile: it sees the state before this transaction's
+  /// writes, as this process holds the write lock. Without one, all is read first (the
+  /// writes change the rows the reading walks).
+  private func overlapping<Row: Sendable>(
+    _ read: @escaping @Sendable (Database, (Row) throws -> Void) throws -> Void, _ use: (Row) throws -> Void
+  ) throws {
+    if let reader,
+      try reader.database.scanInParallel(
+        parts: 1, environment: reader.environment, produce: { _, db, send in try read(db, send) }, consume: use)
+    {
+      return
+    }
+    var rows: [Row] = []
+    try read(db) { rows.append($0) }
+    for row in rows { try use(row) }
   }
 
   /// A seat `flag` opens a case for.
@@ -474,18 +481,7 @@ extension LicenseStore {
       actions.append(LicenseAction(action: action, case: done, at: now))
       try writes.flush(self, all: false)
     }
-    // The open cases are read on a connection of their own while this one writes their steps:
-    // the reading sees the state before them, as this process holds the write lock. Without
-    // a file, they are read first (the steps change the cases the query walks).
-    let overlapped = try reader.map { reader in
-      try reader.database.scanInParallel(
-        parts: 1, environment: reader.environment, produce: { _, db, send in try read(db, send) }, consume: step)
-    }
-    if overlapped != true {
-      var rows: [Open] = []
-      try read(db) { rows.append($0) }
-      for row in rows { try step(row) }
-    }
+    try overlapping(read, step)
     try writes.flush(self, all: true)
     return (actions, writes.queued)
   }
