@@ -243,8 +243,9 @@ public final class EscalationStore {
   /// outbox, state so that nothing happens twice. Only incidents that changed since they were
   /// last looked at, or have something due, are evaluated.
   ///
-  /// `afterEach` is called with the count after each incident is recorded, inside the
-  /// transaction: the fault-injection point of the crash tests.
+  /// `afterEach` is called with the count after each incident is evaluated (its writes may
+  /// still wait in the buffer, or have been written with others), inside the transaction: the
+  /// fault-injection point of the crash tests.
   public func tick(now: Timestamp, afterEach: (Int) -> Void = { _ in }) throws -> TickResult {
     var result = TickResult()
     let pin = try pinCurrent(now: now)

@@ -202,14 +202,14 @@ extension LicenseStore {
     return opened
   }
 
-  /// Hands what `read` finds to `use`, which writes on this connection. With a file, `read`
-  /// runs on a connection of its own meanwhile: it sees the state before this transaction's
-  /// writes, as this process holds the write lock. Without one, all is read first (the
-  /// writes change the rows the reading walks).
+  /// Hands what `read` finds to `use`, which writes on this connection. With a file, and
+  /// nothing written yet by this store's transaction, `read` runs on a connection of its own
+  /// meanwhile: it sees the state before the writes, as this process holds the write lock.
+  /// Otherwise all is read first (the writes change the rows the reading walks).
   private func overlapping<Row: Sendable>(
     _ read: @escaping @Sendable (Database, (Row) throws -> Void) throws -> Void, _ use: (Row) throws -> Void
   ) throws {
-    if let reader,
+    if let reader, db.totalChangesCount == changesAtStart,
       try reader.database.scanInParallel(
         parts: 1, environment: reader.environment, produce: { _, db, send in try read(db, send) }, consume: use)
     {
@@ -282,11 +282,11 @@ extension LicenseStore {
         let threshold = now.seconds - days * 86_400
         if departed {
           reason = "departed"
+        } else if newHire {
+          reason = nil
         } else if (c.int(9) ?? 0) != 0 {
           // Held by an account the directory does not know: no person is assigned the seat.
           reason = "unassigned"
-        } else if newHire {
-          reason = nil
         } else if let last = seen?.int(2) {
           if last < threshold { reason = "inactive" }
         } else if seen != nil && (c.int(8) ?? Int64.min) < threshold {

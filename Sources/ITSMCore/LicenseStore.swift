@@ -14,15 +14,21 @@ public final class LicenseStore {
   /// Accounts created because activity or an assignment named them: not in the directory.
   public private(set) var unknownAccounts = 0
   private let statements = PreparedStatements()
-  /// The database file, for reading on a second connection while this one writes (`flag`).
+  /// The database file, for reading on a second connection while this one writes (`flag`,
+  /// `reclaim`), as long as this transaction has written nothing before.
   public var reader: (database: AppDatabase, environment: [String: String])?
   /// The two statements of `importActivity`, kept at hand: it runs a million times.
   private var activityStatements: (seen: Statement, insert: Statement)?
+
+  /// The connection's count of changes when the store was made: a second connection reads
+  /// the same state only while it has not changed.
+  let changesAtStart: Int
 
   public init(_ db: Database, context: ChangeContext, now: Timestamp) {
     self.db = db
     self.context = context
     self.now = now
+    changesAtStart = db.totalChangesCount
   }
 
   /// Runs one statement, prepared once per transaction (GRDB's `execute(sql:)` compiles the

@@ -6,8 +6,10 @@ import GRDB
 /// about twice what it spends on the row itself here: one statement per row was most of a
 /// first night's `flag` and `reclaim` over 48,000 cases.
 ///
-/// The statements are `OR FAIL`, or `OR IGNORE` for notifications, so that SQLite keeps no
-/// statement journal (see `EventLog.insertSQL`); a failure ends the caller's transaction.
+/// The statements are `OR FAIL`, or `OR IGNORE` for notifications: a failure ends the
+/// caller's transaction anyway. That spares the events and updates a statement journal (see
+/// `EventLog.insertSQL`); new cases still get one, as their foreign key is checked at the
+/// end of a statement that writes several rows.
 /// Rows are written in the order they were added, so events keep their order.
 struct CaseWrites {
   /// Rows per statement.

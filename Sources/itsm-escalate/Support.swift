@@ -34,7 +34,7 @@ func runTick(_ session: CommandSession, dryRun: Bool) throws -> TickResult {
   let result = try session.global.withWritableDatabase(dryRun: dryRun) { database in
     let result = try database.write(dryRun: dryRun) { db in
       // For crash tests: ITSM_TEST_KILL_AFTER=N kills the process (SIGKILL) inside the tick's
-      // transaction once N incidents are recorded.
+      // transaction once N incidents are evaluated.
       let killAfter = session.global.environment["ITSM_TEST_KILL_AFTER"].flatMap { Int($0) }
       let result = try EscalationStore(db, policy: session.policy, context: session.context(source: "tick"))
         .tick(now: session.now) { count in

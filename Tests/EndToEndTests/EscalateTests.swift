@@ -201,7 +201,7 @@ struct EscalateTests {
   @Test func aTickKilledHalfWayLeavesNothingAndTheNextOneDoesAllTheWork() throws {
     let s = try Sandbox()
     // A first tick over 3000 open incidents, killed (SIGKILL) inside its transaction after
-    // 1000 of them are recorded, then after 2999.
+    // 1000 of them are evaluated (most of their writes made, some still buffered), then after 2999.
     let r = try s.shell(
       """
       itsm-gen incidents --count 3000 --open 3000 --days 2 --end 2026-11-01 --seed 3 | itsm-incident import -q > /dev/null
