@@ -45,8 +45,11 @@ public struct CSVParser {
     }
   }
 
-  static func fields(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+  /// `expected`: how many fields the record should have (the header's), room made for them
+  /// at once.
+  static func fields(_ bytes: UnsafeBufferPointer<UInt8>, expected: Int = 0) -> [String]? {
     var fields: [String] = []
+    fields.reserveCapacity(expected)
     var index = 0
     let count = bytes.count
     while true {

@@ -133,7 +133,7 @@ public struct RecordStream {
       case .text(let number, let range):
         let raw = UnsafeBufferPointer(rebasing: bytes[range])
         do {
-          return .decoded(number, try decode(try header!.row(CSVParser.fields(raw)!)))
+          return .decoded(number, try decode(try header!.row(CSVParser.fields(raw, expected: header!.names.count)!)))
         } catch let rejection as RecordRejection {
           return .rejected(number, rejection.reason, Array(raw))
         }

@@ -200,6 +200,7 @@ public struct ServiceNowReader: Sendable {
     // and no time is written out as text to be parsed again.
     var f = IncidentFields()
     var extra = JSONObject()
+    if !layout.extra.isEmpty { extra.fields.reserveCapacity(layout.extra.count + 3) }
     f.set(.id, .string(number))
     f.set(.title, value(.title).map { .string($0.1) })
     guard let (_, service) = value(.service) else {
