@@ -19,6 +19,8 @@ public struct LicenseRules: Equatable, Sendable {
   public var apps: [String: AppRules] = [:]
   public var exemptAccounts: Set<String> = []
   public var exemptDepartments: Set<String> = []
+  /// Groups whose members are never flagged: an account record's `groups`.
+  public var exemptGroups: Set<String> = []
 
   public init() {}
 

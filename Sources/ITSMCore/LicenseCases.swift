@@ -134,13 +134,23 @@ extension LicenseStore {
   /// What `flag` reads, each in the order of its primary key or index, so that SQLite reads
   /// every table once and sorts nothing; `flag` walks them side by side (a merge join). A
   /// lookup per seat instead (four subqueries for each of 400,000 seats) took most of its time.
-  /// The seats (bind: now), with their accounts:
-  static let flagSeatsSQL = """
+  /// The seats (bind: now, then the exempt groups), with their accounts:
+  static func flagSeatsSQL(exemptGroups: Int = 0) -> String {
+    """
     SELECT s.account_num, a.id, a.hr_status = 'departed' AND a.departed_at <= ?, a.hired_at, a.department,
-      a.exempt_reason, s.app, s.sku, s.since, a.hr_status = 'unknown'
+      a.exempt_reason, s.app, s.sku, s.since, a.hr_status = 'unknown', \(inGroups(exemptGroups))
     FROM license_assignments s JOIN license_accounts a ON a.num = s.account_num
     ORDER BY s.account_num, s.app, s.sku
     """
+  }
+
+  /// Whether the account `a` is in one of `count` groups (bound): its record's `groups`, a
+  /// list (or one name), kept under `extra`. 0 when there are none to ask for.
+  static func inGroups(_ count: Int) -> String {
+    guard count > 0 else { return "0" }
+    let marks = Array(repeating: "?", count: count).joined(separator: ", ")
+    return "EXISTS (SELECT 1 FROM json_each(a.extra, '$.groups') WHERE value IN (\(marks)))"
+  }
   /// Per account and app: the last activity, if any row has one (a row says the app's exports
   /// list the account).
   static let flagActivitySQL = """
@@ -235,8 +245,10 @@ extension LicenseStore {
     _ db: Database, rules: LicenseRules, inactiveDays override: Int?, ranks: [String: Int], now: Timestamp,
     keptSince: Int64, _ send: (FlagFound) throws -> Void
   ) throws {
-    var seats = RawStatement(try db.makeStatement(sql: LicenseStore.flagSeatsSQL))
+    let groups = rules.exemptGroups.sorted()
+    var seats = RawStatement(try db.makeStatement(sql: LicenseStore.flagSeatsSQL(exemptGroups: groups.count)))
     seats.bind(now.seconds)
+    for group in groups { seats.bind(group) }
     var activity = MergeCursor(RawStatement(try db.makeStatement(sql: LicenseStore.flagActivitySQL)))
     var cases = MergeCursor(RawStatement(try db.makeStatement(sql: LicenseStore.flagCasesSQL)))
     // Per account and app, the SKUs held, for duplicates.
@@ -273,7 +285,7 @@ extension LicenseStore {
         || (!departed && (seat?.int(5)).map { $0 >= keptSince } == true)
       let exempt =
         c.string(5) != nil || rules.exemptAccounts.contains(id)
-        || c.string(4).map(rules.exemptDepartments.contains) == true
+        || c.string(4).map(rules.exemptDepartments.contains) == true || (c.int(10) ?? 0) != 0
       let hiredAt = c.time(3)
       let newHire = hiredAt.map { now.seconds - $0.seconds < Int64(rules.newHireDays) * 86_400 } ?? false
       var reason: String?
@@ -365,10 +377,12 @@ extension LicenseStore {
   public func reclaim(rules: LicenseRules) throws -> (actions: [LicenseAction], queued: Int) {
     let prices = try prices()
     var actions: [LicenseAction] = []
+    let groups = rules.exemptGroups.sorted()
     let sql = """
       SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
         (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
-        m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?, a.hr_status
+        m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?, a.hr_status,
+        \(LicenseStore.inGroups(groups.count))
       FROM license_cases c JOIN license_accounts a ON a.num = c.account_num
       LEFT JOIN license_accounts m ON m.id = a.manager
       WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
@@ -380,17 +394,19 @@ extension LicenseStore {
       var lastActive: Int64?
       var departed: Bool
       var known: Bool
+      var inExemptGroup: Bool
     }
     let now = now
     let read = { @Sendable (db: Database, send: (Open) throws -> Void) throws in
       var statement = RawStatement(try db.makeStatement(sql: sql))
       statement.bind(now.seconds)
+      for group in groups { statement.bind(group) }
       try statement.forEachRow { r in
         try send(
           Open(
             c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
             managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0,
-            known: r.string(22) != "unknown"))
+            known: r.string(22) != "unknown", inExemptGroup: (r.int(23) ?? 0) != 0))
       }
     }
     let deleteSeat = try prepared(
@@ -410,7 +426,7 @@ extension LicenseStore {
       let c = row.c
       let exempt =
         row.exemptReason != nil || rules.exemptAccounts.contains(c.account)
-        || row.department.map(rules.exemptDepartments.contains) == true
+        || row.department.map(rules.exemptDepartments.contains) == true || row.inExemptGroup
       let lastActive = row.lastActive.map(Timestamp.init(seconds:))
       // Whatever the case was opened for, a person who has left loses the seat now.
       let departed = row.departed

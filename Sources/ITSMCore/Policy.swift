@@ -402,7 +402,7 @@ extension PolicySections {
 
 extension PolicySections {
   /// `licenses: {inactive_days: 30, new_hire_days: 30, grace_period: 14d, notify: ...,
-  /// apps: {m365: {inactive_days: 45, downgrade: {E5: E3}}}, exempt: {accounts: [...], departments: [...]}}`
+  /// apps: {m365: {inactive_days: 45, downgrade: {E5: E3}}}, exempt: {accounts: [...], departments: [...], groups: [...]}}`
   static func licenses(_ node: PolicyNode, _ rules: inout LicenseRules) throws {
     func days(_ value: PolicyNode) throws -> Int {
       let d = try value.number(in: 1...3650)
@@ -433,9 +433,10 @@ extension PolicySections {
           rules.apps[app] = appRules
         }
       case "exempt":
-        for (name, list) in try value.mapping(allowed: ["accounts", "departments"]) {
+        for (name, list) in try value.mapping(allowed: ["accounts", "departments", "groups"]) {
           if name == "accounts" { rules.exemptAccounts = Set(try list.stringList()) }
           if name == "departments" { rules.exemptDepartments = Set(try list.stringList()) }
+          if name == "groups" { rules.exemptGroups = Set(try list.stringList()) }
         }
       default: break
       }

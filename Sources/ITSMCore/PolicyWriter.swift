@@ -86,6 +86,7 @@ public enum PolicyWriter {
             map([
               ("accounts", list(licenses.exemptAccounts.sorted())),
               ("departments", list(licenses.exemptDepartments.sorted())),
+              ("groups", list(licenses.exemptGroups.sorted())),
             ])
           ),
         ])

@@ -163,6 +163,25 @@ struct LicenseTests {
     #expect(left.stdout == "0\n")
   }
 
+  @Test func membersOfAnExemptGroupAreNeitherFlaggedNorReclaimed() throws {
+    let s = try sandbox(policy: "licenses:\n  exempt: {departments: [board], groups: [legal-hold]}\n")
+    // ana is inactive: flagged while her record lists no exempt group.
+    let first = try s.license(["flag"])
+    #expect(first.records.contains { $0["account"] as? String == "u:ana" })
+    #expect(try s.license(["reclaim"]).status == 0)
+    // Her record now lists her groups, one of them exempt: her open case is kept, and she is
+    // not flagged again.
+    let grouped =
+      #"{"id":"u:ana","email":"ana@example.com","manager":"u:boss","department":"sales","hr_status":"active","hired_at":"2024-03-01","groups":["sales-emea","legal-hold"]}"#
+    #expect(try s.license(["import", "accounts"], stdin: grouped).status == 0)
+    let next = try s.license(["reclaim", "--now", "2026-11-21T00:00:00Z"])
+    let ana = next.records.first { $0["account"] as? String == "u:ana" }
+    #expect(ana?["action"] as? String == "kept")
+    #expect(ana?["kept_by"] as? String == "exempt")
+    let again = try s.license(["flag", "--now", "2026-11-22T00:00:00Z"])
+    #expect(!again.records.contains { $0["account"] as? String == "u:ana" })
+  }
+
   @Test func thePolicyCanDowngradeInsteadOfReclaiming() throws {
     let s = try sandbox(policy: "licenses:\n  grace_period: 7d\n  apps:\n    m365: {downgrade: {E3: F3}}\n")
     #expect(

@@ -16,10 +16,10 @@ struct DatabaseTests {
     // order of its key without a sort, and without a lookup per row into another table but
     // the account of each seat (by its row number).
     let database = try temporaryDatabase()
-    for sql in [LicenseStore.flagSeatsSQL, LicenseStore.flagActivitySQL, LicenseStore.flagCasesSQL] {
+    for sql in [LicenseStore.flagSeatsSQL(), LicenseStore.flagActivitySQL, LicenseStore.flagCasesSQL] {
       let details = try database.read { db in
         try Row.fetchAll(
-          db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: sql == LicenseStore.flagSeatsSQL ? [0] : []
+          db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: sql == LicenseStore.flagSeatsSQL() ? [0] : []
         ).map { $0["detail"] as String }
       }
       #expect(!details.contains { $0.contains("TEMP B-TREE") }, "\(details)")
