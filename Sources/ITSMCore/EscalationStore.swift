@@ -459,11 +459,10 @@ extension EscalationOutcome {
   var raisesLevel: Bool { events.contains { $0.type == "paged" || $0.type == "escalated" } }
 }
 
-/// A tick's writes, buffered and sent many rows to a statement (see `EventRows`): events,
+/// A tick's writes, buffered and sent `rowsPerStatement` to a statement: events,
 /// notifications, states. Per-row statements were most of a first tick over 100,000 open
 /// incidents.
 private struct TickWrites {
-  static let rows = 64
   private var events = EventRows(entity: "incident")
   private var notifications = NotificationRows()
   private var states: [(num: Int64, state: EscalationState)] = []
@@ -476,25 +475,15 @@ private struct TickWrites {
     notifications.add(outcome.notifications)
     states.append((subject.num, outcome.state))
     if outcome.raisesLevel { try store.setLevel(outcome.state.level, incidentNum: subject.num) }
-    if events.isFull || notifications.isFull || states.count >= TickWrites.rows { try flush(store: store, now: now) }
+    if events.isFull || notifications.isFull || states.count >= rowsPerStatement { try flush(store: store, now: now) }
   }
 
   mutating func flush(store: EscalationStore, now: Timestamp) throws {
     try events.flush(context: store.context) { try store.prepared("events\($0)", EventLog.insertSQL(entities: $0)) }
-    try notifications.flush(now: now, db: store.db) {
-      try store.prepared("notifications\($0)", Outbox.insertSQL(count: $0))
-    }
-    var start = 0
-    while start < states.count {
-      let count = min(TickWrites.rows, states.count - start)
-      var statement = RawStatement(
-        try store.prepared("states\(count)", EscalationStore.saveSQL("INSERT OR REPLACE", count: count)))
-      for (num, state) in states[start..<start + count] {
-        EscalationStore.bind(state, incidentNum: num, to: &statement)
-      }
-      try statement.execute()
-      start += count
-    }
+    try notifications.flush(now: now) { try store.prepared("notifications\($0)", Outbox.insertSQL(count: $0)) }
+    try writeInStatements(
+      states, prepared: { try store.prepared("states\($0)", EscalationStore.saveSQL("INSERT OR REPLACE", count: $0)) }
+    ) { s, row in EscalationStore.bind(row.state, incidentNum: row.num, to: &s) }
     states.removeAll(keepingCapacity: true)
   }
 }

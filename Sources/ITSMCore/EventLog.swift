@@ -60,18 +60,16 @@ public enum EventLog {
   }
 }
 
-/// Events about many entities of one kind, buffered and written `rows` to a statement
-/// (`EventLog.insertSQL(entities:)`): SQLite spends a fixed time on every statement, more
-/// than on a row here. Rows are written in the order they were added. Whoever reads the
-/// events in between flushes first.
+/// Events about many entities of one kind, buffered and written `rowsPerStatement` to a
+/// statement (`EventLog.insertSQL(entities:)`), in the order they were added. Whoever reads
+/// the events in between flushes first.
 struct EventRows {
-  static let rows = 64
   let entity: String
   private var pending: [(id: String, num: Int64, event: EventDraft)] = []
 
   init(entity: String) { self.entity = entity }
 
-  var isFull: Bool { pending.count >= EventRows.rows }
+  var isFull: Bool { pending.count >= rowsPerStatement }
 
   mutating func add(_ events: [EventDraft], id: String, num: Int64) {
     for event in events { pending.append((id, num, event)) }
@@ -81,22 +79,20 @@ struct EventRows {
 
   /// Writes what is buffered; `prepared(n)` gives the statement for n rows.
   mutating func flush(context: ChangeContext, _ prepared: (Int) throws -> Statement) throws {
-    var start = 0
-    while start < pending.count {
-      let count = min(EventRows.rows, pending.count - start)
-      var statement = RawStatement(try prepared(count))
-      statement.bind(entity)
-      statement.bind(context.actor)
-      statement.bind(context.source)
-      for row in pending[start..<start + count] {
-        statement.bind(row.event.at.seconds)
-        statement.bind(row.id)
-        statement.bind(row.num)
-        statement.bind(row.event.type)
-        statement.bind(json: row.event.data)
+    let entity = entity
+    try writeInStatements(
+      pending, prepared: prepared,
+      shared: { s in
+        s.bind(entity)
+        s.bind(context.actor)
+        s.bind(context.source)
       }
-      try statement.execute()
-      start += count
+    ) { s, row in
+      s.bind(row.event.at.seconds)
+      s.bind(row.id)
+      s.bind(row.num)
+      s.bind(row.event.type)
+      s.bind(json: row.event.data)
     }
     pending.removeAll(keepingCapacity: true)
   }

@@ -25,6 +25,12 @@ public struct LicenseRules: Equatable, Sendable {
   public init() {}
 
   public func inactiveDays(for app: String) -> Int { apps[app]?.inactiveDays ?? inactiveDays }
+
+  /// Whether an account is never flagged: exempted by hand (`itsm-license exempt`), or by the
+  /// policy by id, department or group (`inExemptGroup`, which the reading query finds).
+  func exempts(account id: String, department: String?, byHand: Bool, inExemptGroup: Bool) -> Bool {
+    byHand || inExemptGroup || exemptAccounts.contains(id) || department.map(exemptDepartments.contains) == true
+  }
 }
 
 /// An app and SKU with its price and contract.

@@ -169,7 +169,7 @@ extension LicenseStore {
   /// Opens a case per assignment the policy flags: departed accounts; accounts the directory
   /// does not know (unassigned: no person holds the seat); accounts never active in an app
   /// whose exports list them, or inactive past the app's window; the lower SKU of two of one
-  /// app. New hires in their first days, exempt accounts and departments, and
+  /// app. New hires in their first days, exempt accounts (`LicenseRules.exempts`), and
   /// assignments kept by hand in the last 90 days are never flagged; an assignment with an
   /// open case gets no second one, nor does one reclaimed since it was assigned. Returns the
   /// cases it opened.
@@ -283,9 +283,8 @@ extension LicenseStore {
       let blocked =
         (seat?.int(3) ?? 0) != 0 || (seat?.int(4)).map { $0 >= since } == true
         || (!departed && (seat?.int(5)).map { $0 >= keptSince } == true)
-      let exempt =
-        c.string(5) != nil || rules.exemptAccounts.contains(id)
-        || c.string(4).map(rules.exemptDepartments.contains) == true || (c.int(10) ?? 0) != 0
+      let exempt = rules.exempts(
+        account: id, department: c.string(4), byHand: c.string(5) != nil, inExemptGroup: (c.int(10) ?? 0) != 0)
       let hiredAt = c.time(3)
       let newHire = hiredAt.map { now.seconds - $0.seconds < Int64(rules.newHireDays) * 86_400 } ?? false
       var reason: String?
@@ -424,9 +423,9 @@ extension LicenseStore {
     var writes = CaseWrites()
     func step(_ row: Open) throws {
       let c = row.c
-      let exempt =
-        row.exemptReason != nil || rules.exemptAccounts.contains(c.account)
-        || row.department.map(rules.exemptDepartments.contains) == true || row.inExemptGroup
+      let exempt = rules.exempts(
+        account: c.account, department: row.department, byHand: row.exemptReason != nil,
+        inExemptGroup: row.inExemptGroup)
       let lastActive = row.lastActive.map(Timestamp.init(seconds:))
       // Whatever the case was opened for, a person who has left loses the seat now.
       let departed = row.departed

@@ -12,9 +12,6 @@ import GRDB
 /// end of a statement that writes several rows.
 /// Rows are written in the order they were added, so events keep their order.
 struct CaseWrites {
-  /// Rows per statement.
-  static let rows = 64
-
   private var inserts: [(c: LicenseCase, accountNum: Int64)] = []
   private var updates: [LicenseCase] = []
   private var events = EventRows(entity: "license.case")
@@ -75,11 +72,14 @@ struct CaseWrites {
   /// rows has gathered.
   mutating func flush(_ store: LicenseStore, all: Bool) throws {
     guard
-      all || inserts.count >= Self.rows || updates.count >= Self.rows || events.isFull
+      all || inserts.count >= rowsPerStatement || updates.count >= rowsPerStatement || events.isFull
         || notifications.isFull
     else { return }
     // Cases first: the events and notifications are about them.
-    try write(&inserts, store, "caseInserts", CaseWrites.insertSQL) { s, row in
+    try writeInStatements(
+      inserts, prepared: { try store.prepared("caseInserts\($0)", CaseWrites.insertSQL(count: $0)) }
+    ) {
+      s, row in
       s.bind(row.c.num)
       s.bind(row.c.id)
       s.bind(row.accountNum)
@@ -90,7 +90,11 @@ struct CaseWrites {
       s.bind(row.c.openedAt.seconds)
       s.bind(row.c.monthlyCost)
     }
-    try write(&updates, store, "caseUpdates", CaseWrites.updateSQL) { s, c in
+    inserts.removeAll(keepingCapacity: true)
+    try writeInStatements(
+      updates, prepared: { try store.prepared("caseUpdates\($0)", CaseWrites.updateSQL(count: $0)) }
+    ) {
+      s, c in
       s.bind(c.num)
       s.bind(c.state)
       s.bind(c.notifiedAt?.seconds)
@@ -100,26 +104,11 @@ struct CaseWrites {
       s.bind(c.savedMonthly)
       s.bind(c.downgradedTo)
     }
+    updates.removeAll(keepingCapacity: true)
     try events.flush(context: store.context) { try store.prepared("caseEvents\($0)", EventLog.insertSQL(entities: $0)) }
-    try notifications.flush(now: store.now, db: store.db) {
+    try notifications.flush(now: store.now) {
       try store.prepared("caseNotifications\($0)", Outbox.insertSQL(count: $0))
     }
-  }
-
-  /// Writes `pending` rows, `rows` to a statement (the rest in one more), and empties it.
-  private func write<Row>(
-    _ pending: inout [Row], _ store: LicenseStore, _ name: String, _ sql: (Int) -> String,
-    bind: (inout RawStatement, Row) -> Void
-  ) throws {
-    var start = 0
-    while start < pending.count {
-      let count = min(Self.rows, pending.count - start)
-      var statement = RawStatement(try store.prepared("\(name)\(count)", sql(count)))
-      for row in pending[start..<start + count] { bind(&statement, row) }
-      try statement.execute()
-      start += count
-    }
-    pending.removeAll(keepingCapacity: true)
   }
 
   static func insertSQL(count: Int) -> String {

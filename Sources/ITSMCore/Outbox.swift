@@ -189,29 +189,20 @@ public struct Outbox {
   }
 }
 
-/// Notifications buffered and queued `rows` to a statement, each unless its id is queued
-/// already (see `EventRows`).
+/// Notifications buffered and queued `rowsPerStatement` to a statement, each unless its id
+/// is queued already (see `EventRows`).
 struct NotificationRows {
-  static let rows = 64
   private var pending: [NotificationDraft] = []
   /// How many were new, of those written so far.
   private(set) var queued = 0
 
-  var isFull: Bool { pending.count >= NotificationRows.rows }
+  var isFull: Bool { pending.count >= rowsPerStatement }
 
   mutating func add(_ notifications: [NotificationDraft]) { pending.append(contentsOf: notifications) }
 
   /// Writes what is buffered; `prepared(n)` gives the statement for n rows.
-  mutating func flush(now: Timestamp, db: Database, _ prepared: (Int) throws -> Statement) throws {
-    var start = 0
-    while start < pending.count {
-      let count = min(NotificationRows.rows, pending.count - start)
-      var statement = RawStatement(try prepared(count))
-      for n in pending[start..<start + count] { Outbox.bind(n, now: now, to: &statement) }
-      try statement.execute()
-      queued += db.changesCount
-      start += count
-    }
+  mutating func flush(now: Timestamp, _ prepared: (Int) throws -> Statement) throws {
+    queued += try writeInStatements(pending, prepared: prepared) { s, n in Outbox.bind(n, now: now, to: &s) }
     pending.removeAll(keepingCapacity: true)
   }
 }

@@ -80,6 +80,9 @@ struct RawStatement {
     check(code)
   }
 
+  /// How many rows the connection's last statement changed.
+  var changes: Int { Int(sqlite3_changes(sqlite3_db_handle(handle))) }
+
   /// Runs a statement that returns no rows.
   func execute() throws {
     if bindFailure != SQLITE_OK { throw failure(bindFailure) }
@@ -232,4 +235,31 @@ extension ColumnReader {
     if c != 0 { return c < 0 ? -1 : 1 }
     return count == bytes.count ? 0 : (count < bytes.count ? -1 : 1)
   }
+}
+
+/// Rows per statement for the bulk writers' buffers (`EventRows`, `NotificationRows`, license
+/// cases, escalation states). SQLite spends a fixed time on every statement that writes a
+/// table with indexes (a cursor opened and closed on each), often more than on a row itself.
+let rowsPerStatement = 64
+
+/// Writes `rows`, `rowsPerStatement` to a statement and the rest in one more, in order:
+/// `prepared(n)` gives the statement for n rows, `shared` binds what they all share first,
+/// `bind` each row's values. Returns how many rows SQLite changed.
+@discardableResult
+func writeInStatements<Rows: Collection>(
+  _ rows: Rows, prepared: (Int) throws -> Statement, shared: (inout RawStatement) -> Void = { _ in },
+  bind: (inout RawStatement, Rows.Element) -> Void
+) throws -> Int {
+  var changed = 0
+  var start = rows.startIndex
+  while start != rows.endIndex {
+    let end = rows.index(start, offsetBy: rowsPerStatement, limitedBy: rows.endIndex) ?? rows.endIndex
+    var statement = RawStatement(try prepared(rows.distance(from: start, to: end)))
+    shared(&statement)
+    for row in rows[start..<end] { bind(&statement, row) }
+    try statement.execute()
+    changed += statement.changes
+    start = end
+  }
+  return changed
 }
