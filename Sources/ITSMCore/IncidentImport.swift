@@ -140,11 +140,15 @@ public struct DecodedIncident: Sendable {
 /// Turns incident records (from `export`, another system, or jq) into validated incidents.
 /// Pure: no database, no clock but the `now` it is given.
 public struct IncidentDecoder: Sendable {
-  public let policy: Policy
+  /// The policy, behind a reference: the decoding closures of the readers capture a decoder
+  /// and run once a record, and a `Policy` held inline was copied (every field retained and
+  /// released) each time.
+  private let settings: PolicyBox
   public let now: Timestamp
+  public var policy: Policy { settings.policy }
 
   public init(policy: Policy, now: Timestamp) {
-    self.policy = policy
+    settings = PolicyBox(policy)
     self.now = now
   }
 
@@ -184,7 +188,9 @@ public struct IncidentDecoder: Sendable {
     }
     let source = try f[.prioritySource].choice(PrioritySource.self, names: ["matrix", "manual"])
     var matrixPriority: Priority?
-    if let impact, let urgency { matrixPriority = policy.priorityMatrix.priority(impact: impact, urgency: urgency) }
+    if let impact, let urgency {
+      matrixPriority = settings.policy.priorityMatrix.priority(impact: impact, urgency: urgency)
+    }
     if (impact == nil) != (urgency == nil) {
       throw RecordRejection("'impact' and 'urgency' go together: give both or neither")
     }
@@ -482,4 +488,10 @@ public final class IncidentImporter {
     try store.update(incident, events: events, context: context)
     summary.updated += 1
   }
+}
+
+/// A policy shared by reference (see `IncidentDecoder`).
+final class PolicyBox: Sendable {
+  let policy: Policy
+  init(_ policy: Policy) { self.policy = policy }
 }

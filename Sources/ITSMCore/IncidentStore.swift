@@ -234,14 +234,16 @@ public struct IncidentStore {
       let done = try database.scanInParallel(
         parts: parts.count, environment: environment,
         produce: { part, db, send in
+          let causes = CauseKeyCache()
           try split.run(db, rows: parts[part]) { c in
-            if let facts = IncidentStore.facts(c, policy: policy) { try send(facts) }
+            if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { try send(facts) }
           }
         }, consume: body)
       if done { return }
     }
+    let causes = CauseKeyCache()
     try query.run(db, rows: nil) { c in
-      if let facts = IncidentStore.facts(c, policy: policy) { try body(facts) }
+      if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { try body(facts) }
     }
   }
 
@@ -262,8 +264,9 @@ public struct IncidentStore {
         parts: parts.count, environment: environment,
         { part, db in
           var reducer = make()
+          let causes = CauseKeyCache()
           try split.run(db, rows: parts[part]) { c in
-            if let facts = IncidentStore.facts(c, policy: policy) { reducer.add(facts) }
+            if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { reducer.add(facts) }
           }
           return reducer
         })
@@ -274,8 +277,9 @@ public struct IncidentStore {
       }
     }
     var reducer = make()
+    let causes = CauseKeyCache()
     try query.run(db, rows: nil) { c in
-      if let facts = IncidentStore.facts(c, policy: policy) { reducer.add(facts) }
+      if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { reducer.add(facts) }
     }
     return reducer
   }
@@ -291,9 +295,11 @@ public struct IncidentStore {
     return (split, [rows.lowerBound...half - 1, half...rows.upperBound])
   }
 
-  /// One row of the facts query as facts; nil for a row without priority or opening.
-  static func facts(_ c: ColumnReader, policy: Policy) -> IncidentFacts? {
-    guard let priority = c.int(0).flatMap({ Priority(rawValue: Int($0)) }), let opened = c.time(5) else { return nil }
+  /// One row of the facts query as facts; nil for a priority out of range.
+  static func facts(_ c: ColumnReader, policy: Policy, causes: CauseKeyCache) -> IncidentFacts? {
+    // priority, opened_at, reopen_count and escalation_level are NOT NULL.
+    guard let priority = Priority(rawValue: Int(c.int(notNull: 0))) else { return nil }
+    let opened = Timestamp(seconds: c.int(notNull: 5))
     var facts = IncidentFacts(priority: priority, service: c.string(1) ?? "", openedAt: opened)
     facts.team = c.string(2)
     facts.region = c.string(3)
@@ -301,12 +307,16 @@ public struct IncidentStore {
     facts.startedAt = c.time(6)
     facts.acknowledgedAt = c.time(7)
     facts.firstResolvedAt = c.time(8)
-    facts.reopenCount = Int(c.int(9) ?? 0)
+    facts.reopenCount = Int(c.int(notNull: 9))
     // Normalized in Swift, as for records on stdin (SQLite's lower() knows only ASCII).
-    facts.causeKey = c.bytes(10).flatMap(IncidentFacts.causeKey(utf8:))
-    facts.usersAffected = c.int(11).map { Int($0) }
-    if let users = c.int(11), let resolved = c.time(12) {
-      let loss = Incident.productivityLoss(users: Int(users), from: facts.startedAt ?? opened, to: resolved)
+    if let bytes = c.bytes(10), let (key, hash) = causes.key(bytes) {
+      facts.causeKey = key
+      facts.causeHash = hash
+    }
+    let users = c.int(11).map { Int($0) }
+    facts.usersAffected = users
+    if let users, let resolved = c.time(12) {
+      let loss = Incident.productivityLoss(users: users, from: facts.startedAt ?? opened, to: resolved)
       facts.productivityLossMinutes = loss
       facts.financialImpact = policy.cost(ofLostMinutes: loss, service: facts.service)
     }
@@ -321,7 +331,7 @@ public struct IncidentStore {
       facts.escalatedByHand = manual > 0
       facts.heldSeconds = c.int(18) ?? 0
     } else {
-      facts.escalatedOtherwise = (c.int(15) ?? 0) >= 2
+      facts.escalatedOtherwise = c.int(notNull: 15) >= 2
     }
     return facts
   }

@@ -74,6 +74,8 @@ public struct IncidentFacts: Sendable {
   public var reopenCount: Int
   /// The root cause as repeats compare it (trimmed, lower-cased); nil when there is none.
   public var causeKey: String?
+  /// `StableHash.fnv1a` of `causeKey`, when the reader worked it out already.
+  var causeHash: UInt64?
   public var productivityLossMinutes: Double?
   public var financialImpact: Double?
   public var usersAffected: Int?
@@ -173,6 +175,105 @@ extension IncidentFacts {
   }
 }
 
+/// The cause keys of the root causes one reader meets, by their stored bytes: a large table
+/// has a few thousand distinct causes, and a key made once is shared by every incident that
+/// has it (no String made, no lower-casing, per row). Not thread-safe: one per reader.
+final class CauseKeyCache {
+  private var slots = HashSlots()
+  /// The bytes of the causes seen, one after another, and where each is.
+  private var arena: [UInt8] = []
+  private var spans: [Range<Int>] = []
+  private var results: [(key: String, hash: UInt64)?] = []
+  /// Past this many distinct causes, keys are made each time rather than kept.
+  private let limit = 1 << 16
+
+  /// The cause key of the bytes, and its `StableHash.fnv1a`; nil for a blank cause.
+  func key(_ bytes: UnsafeBufferPointer<UInt8>) -> (key: String, hash: UInt64)? {
+    let hash = HashSlots.hash(bytes)
+    let (found, slot) = arena.withUnsafeBufferPointer { arena in
+      spans.withUnsafeBufferPointer { spans in
+        slots.find(hash) { number in
+          let span = spans[number]
+          return span.count == bytes.count
+            && (bytes.isEmpty || memcmp(arena.baseAddress! + span.lowerBound, bytes.baseAddress!, bytes.count) == 0)
+        }
+      }
+    }
+    if let found { return results[found] }
+    let result = IncidentFacts.causeKey(utf8: bytes).map { ($0, StableHash.fnv1a($0)) }
+    if results.count < limit {
+      spans.append(arena.count..<arena.count + bytes.count)
+      arena.append(contentsOf: bytes)
+      results.append(result)
+      slots.insert(hash, number: results.count - 1, at: slot)
+    }
+    return result
+  }
+}
+
+/// The slots of an open-addressing table: the hash and number of what each holds, so that a
+/// probe compares hashes in one array and looks at an entry only when they are equal. Never
+/// more than half full.
+struct HashSlots: Sendable {
+  private struct Slot {
+    var hash: UInt64
+    /// The entry's number + 1; 0 for an empty slot.
+    var number: Int32
+  }
+  private var slots = [Slot](repeating: Slot(hash: 0, number: 0), count: 1 << 10)
+  private var count = 0
+
+  /// The number of the entry with this hash that `matches`, or nil and the slot to insert it at.
+  func find(_ hash: UInt64, _ matches: (Int) -> Bool) -> (found: Int?, slot: Int) {
+    slots.withUnsafeBufferPointer { slots in
+      let mask = slots.count - 1
+      var slot = Int(truncatingIfNeeded: hash) & mask
+      while slots[slot].number != 0 {
+        if slots[slot].hash == hash && matches(Int(slots[slot].number) - 1) {
+          return (Int(slots[slot].number) - 1, slot)
+        }
+        slot = (slot + 1) & mask
+      }
+      return (nil, slot)
+    }
+  }
+
+  /// Puts an entry at the slot `find` gave.
+  mutating func insert(_ hash: UInt64, number: Int, at slot: Int) {
+    slots[slot] = Slot(hash: hash, number: Int32(number + 1))
+    count += 1
+    guard count * 2 > slots.count else { return }
+    let old = slots
+    slots = [Slot](repeating: Slot(hash: 0, number: 0), count: old.count * 2)
+    for entry in old where entry.number != 0 {
+      var slot = Int(truncatingIfNeeded: entry.hash) & (slots.count - 1)
+      while slots[slot].number != 0 { slot = (slot + 1) & (slots.count - 1) }
+      slots[slot] = entry
+    }
+  }
+
+  /// A quick hash of bytes, eight at a time (for these tables only: not stable across
+  /// versions).
+  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    guard let base = bytes.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    var hash = UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15
+    var i = 0
+    while i + 8 <= bytes.count {
+      hash = (hash ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+      hash ^= hash >> 31
+      i += 8
+    }
+    var tail: UInt64 = 0
+    while i < bytes.count {
+      tail = tail << 8 | UInt64(bytes[i])
+      i += 1
+    }
+    hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
+    return hash ^ hash >> 29
+  }
+}
+
 /// A calculator over incident facts that can be split: parts fed with disjoint sets of
 /// incidents and merged give what one fed with all of them gives.
 public protocol FactsReducer: Sendable {
@@ -219,9 +320,11 @@ public struct MetricsCalculator: FactsReducer {
 
   private var table: GroupTable
   private var groups: [Accumulator] = []
-  /// Openings per service and normalized root cause, with the group they count in (-1: before
-  /// the window). Repeats are found at the end, so input need not be sorted.
-  private var causes: [CauseOfService: [(Timestamp, Int)]] = [:]
+  /// Openings of incidents with a root cause, by the numbers of their normalized cause and
+  /// service. Repeats are found at the end, so input need not be sorted.
+  private var openings: [CauseOpening] = []
+  private var causes = StringNumbers()
+  private var services = StringNumbers()
 
   public init(since: Timestamp?, until: Timestamp?, dimensions: [MetricDimension], variant: MTTRVariant) {
     self.since = since
@@ -244,7 +347,11 @@ public struct MetricsCalculator: FactsReducer {
       groups[group(of: facts, at: resolved)].addResolved(facts)
     }
     if findsRepeats, let cause = facts.causeKey {
-      causes[CauseOfService(service: facts.service, cause: cause), default: []].append((facts.openedAt, index))
+      openings.append(
+        CauseOpening(
+          cause: causes.number(of: cause, hash: facts.causeHash ?? StableHash.fnv1a(cause)),
+          service: services.number(of: facts.service, hash: StringNumbers.hash(facts.service)), group: Int32(index),
+          opened: facts.openedAt.seconds))
     }
   }
 
@@ -267,8 +374,14 @@ public struct MetricsCalculator: FactsReducer {
       groups[slot].merge(other.groups[index])
       renumbered.append(slot)
     }
-    for (key, openings) in other.causes {
-      causes[key, default: []].append(contentsOf: openings.map { ($0.0, $0.1 < 0 ? -1 : renumbered[$0.1]) })
+    let causeRenumbered = zip(other.causes.strings, other.causes.hashes).map { causes.number(of: $0, hash: $1) }
+    let serviceRenumbered = zip(other.services.strings, other.services.hashes).map { services.number(of: $0, hash: $1) }
+    openings.reserveCapacity(openings.count + other.openings.count)
+    for o in other.openings {
+      openings.append(
+        CauseOpening(
+          cause: causeRenumbered[Int(o.cause)], service: serviceRenumbered[Int(o.service)],
+          group: o.group < 0 ? -1 : Int32(renumbered[Int(o.group)]), opened: o.opened))
     }
   }
 
@@ -285,24 +398,92 @@ public struct MetricsCalculator: FactsReducer {
   /// One `metric` record per group, sorted by the group values (absent values last).
   public func records() -> [JSONObject] {
     var totals = groups
-    for (_, openings) in causes where openings.count > 1 {
-      let sorted = openings.sorted { $0.0 < $1.0 }
-      for i in 1..<sorted.count where sorted[i].1 >= 0 {
-        if sorted[i].0.seconds - sorted[i - 1].0.seconds <= repeatWindow.seconds { totals[sorted[i].1].repeats += 1 }
+    // The costly part of the end, on every core: the repeats, and each group's percentiles.
+    let repeats = ResultSlots<[Int: Int]>(count: 1)
+    let summaries = ResultSlots<Summary>(count: 2 * totals.count)
+    let (openings, causeCount, window) = (openings, causes.strings.count, repeatWindow.seconds)
+    let groups = groups
+    DispatchQueue.concurrentPerform(iterations: 1 + 2 * groups.count) { task in
+      if task == 0 {
+        repeats.set(0, .success(CauseOpening.repeats(in: openings, causes: causeCount, within: window)))
+      } else {
+        let group = groups[(task - 1) / 2]
+        summaries.set(task - 1, .success(Summary(task % 2 == 1 ? group.ttaMinutes : group.ttrMinutes)))
       }
     }
+    for (group, count) in repeats.value(0) { totals[group].repeats += count }
     return table.ordered.map { index in
-      var record = totals[index].record(group: table.object(index), variant: variant, since: since, until: until)
+      var record = totals[index].record(
+        group: table.object(index), variant: variant, since: since, until: until,
+        summaries: (summaries.value(2 * index), summaries.value(2 * index + 1)))
       if !findsRepeats { record["repeat_rate"] = nil }
       return record
     }
   }
 }
 
-/// A service and a normalized root cause: what makes incidents repeats of each other.
-struct CauseOfService: Hashable, Sendable {
-  let service: String
-  let cause: String
+/// An incident's opening, by the number of its service and cause, with the group it counts
+/// in (-1: before the window).
+struct CauseOpening: Sendable {
+  var cause: Int32
+  var service: Int32
+  var group: Int32
+  var opened: Int64
+
+  /// Repeats per group: openings of a cause at a service within `window` seconds after the
+  /// one before it. The openings are put in order of cause by counting (linear), then each
+  /// cause's few by service and time.
+  static func repeats(in openings: [CauseOpening], causes: Int, within window: Int64) -> [Int: Int] {
+    guard openings.count > 1 else { return [:] }
+    var starts = [Int](repeating: 0, count: causes + 1)
+    for o in openings { starts[Int(o.cause) + 1] += 1 }
+    for i in 0..<causes { starts[i + 1] += starts[i] }
+    var next = starts
+    var ordered = [CauseOpening](
+      repeating: CauseOpening(cause: 0, service: 0, group: 0, opened: 0), count: openings.count)
+    for o in openings {
+      ordered[next[Int(o.cause)]] = o
+      next[Int(o.cause)] += 1
+    }
+    var counts: [Int: Int] = [:]
+    ordered.withUnsafeMutableBufferPointer { all in
+      for c in 0..<causes where starts[c + 1] - starts[c] > 1 {
+        var same = UnsafeMutableBufferPointer(rebasing: all[starts[c]..<starts[c + 1]])
+        same.sort { ($0.service, $0.opened) < ($1.service, $1.opened) }
+        for i in 1..<same.count
+        where same[i].group >= 0 && same[i].service == same[i - 1].service
+          && same[i].opened - same[i - 1].opened <= window
+        {
+          counts[Int(same[i].group), default: 0] += 1
+        }
+      }
+    }
+    return counts
+  }
+}
+
+/// Numbers for strings, in the order first seen, found by a hash the caller gives (worked out
+/// once per distinct string where it can be): a table of a few thousand causes or a few
+/// services stays in the processor's cache, where one of every pair of them would not.
+struct StringNumbers: Sendable {
+  private(set) var strings: [String] = []
+  private(set) var hashes: [UInt64] = []
+  private var slots = HashSlots()
+
+  mutating func number(of string: String, hash: UInt64) -> Int32 {
+    let (found, slot) = strings.withUnsafeBufferPointer { strings in slots.find(hash) { strings[$0] == string } }
+    if let found { return Int32(found) }
+    strings.append(string)
+    hashes.append(hash)
+    slots.insert(hash, number: strings.count - 1, at: slot)
+    return Int32(strings.count - 1)
+  }
+
+  /// The quick hash of a short string such as a service name.
+  static func hash(_ string: String) -> UInt64 {
+    var string = string
+    return string.withUTF8 { HashSlots.hash($0) }
+  }
 }
 
 /// The groups of a report by their key values: created on first sight, listed in the order
@@ -432,7 +613,12 @@ struct Accumulator: Sendable {
     if f.tier == .l0 || f.tier == .l1 { shiftLeft += 1 }
   }
 
-  func record(group: JSONObject, variant: MTTRVariant, since: Timestamp?, until: Timestamp?) -> JSONObject {
+  /// The group's record; `summaries` are those of its times to acknowledge and to restore,
+  /// when worked out already.
+  func record(
+    group: JSONObject, variant: MTTRVariant, since: Timestamp?, until: Timestamp?,
+    summaries: (tta: Summary, ttr: Summary)? = nil
+  ) -> JSONObject {
     var o = JSONObject()
     o.add("kind", .string("metric"))
     o.add("group", .object(group))
@@ -441,13 +627,13 @@ struct Accumulator: Sendable {
     o.add("incidents", .int(Int64(incidents)))
     o.add("acknowledged", .int(Int64(ttaMinutes.count)))
     o.add("unacknowledged", .int(Int64(incidents - ttaMinutes.count)))
-    let tta = Summary(ttaMinutes)
+    let tta = summaries?.tta ?? Summary(ttaMinutes)
     o.add("mtta_mean_min", tta.mean)
     o.add("mtta_p50_min", tta.p50)
     o.add("mtta_p90_min", tta.p90)
     o.add("mttr_variant", .string(variant.rawValue))
     o.add("mttr_count", .int(Int64(ttrMinutes.count)))
-    let ttr = Summary(ttrMinutes)
+    let ttr = summaries?.ttr ?? Summary(ttrMinutes)
     o.add("mttr_mean_min", ttr.mean)
     o.add("mttr_p50_min", ttr.p50)
     o.add("mttr_p90_min", ttr.p90)
@@ -472,7 +658,7 @@ struct Accumulator: Sendable {
 
 /// Mean and exact percentiles of a list of minutes (linear interpolation between the closest
 /// ranks, as numpy and pandas do by default); nil for an empty list, never NaN.
-struct Summary {
+struct Summary: Sendable {
   let mean: JSONValue?
   let p50: JSONValue?
   let p90: JSONValue?

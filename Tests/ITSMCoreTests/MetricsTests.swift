@@ -115,6 +115,75 @@ struct MetricsTests {
     #expect(records[0]["mttr_mean_min"] == .double(18_720))  // late: 13 days
   }
 
+  @Test func repeatsAreOfOneServiceAndCause() {
+    var calculator = MetricsCalculator(since: nil, until: nil, dimensions: [], variant: .resolve)
+    var other = facts("2026-10-02T00:00:00Z", cause: "disk full")
+    other.service = "web"
+    calculator.add(facts("2026-10-01T00:00:00Z", cause: "disk full"))
+    calculator.add(other)  // the same cause at another service: not a repeat
+    calculator.add(facts("2026-10-03T00:00:00Z", cause: "dns"))  // another cause at the same service: not either
+    calculator.add(facts("2026-10-04T00:00:00Z", cause: "DISK FULL"))  // a repeat of the first
+    #expect(calculator.records()[0]["repeat_rate"] == .double(0.25))
+  }
+
+  @Test func manyCausesAtManyServicesMergeAsOne() {
+    // More distinct causes and services than the tables start with, split unevenly.
+    let all = (0..<6_000).map { i -> IncidentFacts in
+      var f = facts("2026-01-01T00:00:00Z", cause: i % 11 == 0 ? nil : " Cause \(i % 700) ")
+      f.service = "service-\(i % 3)"
+      f.openedAt = Timestamp(seconds: f.openedAt.seconds + Int64((i * i * 31 + i * 7) % 9_000) * 3_600)
+      f.priority = Priority(rawValue: 1 + i % 5)!
+      return f
+    }
+    func calculator() -> MetricsCalculator {
+      MetricsCalculator(
+        since: TimestampParser.parseAbsolute("2026-03-01"), until: nil, dimensions: [.priority], variant: .resolve)
+    }
+    var one = calculator()
+    all.forEach { one.add($0) }
+    var parts = [calculator(), calculator(), calculator()]
+    for (i, f) in all.enumerated() { parts[i % 7 == 0 ? 0 : i % 2 + 1].add(f) }
+    var merged = parts[2]
+    merged.merge(parts[0])
+    merged.merge(parts[1])
+    #expect(merged.records() == one.records())
+    // Worked out by hand: sorted openings per service and cause, each within 30 days of the one before.
+    var byKey: [String: [Timestamp]] = [:]
+    for f in all { if let cause = f.causeKey { byKey[f.service + "|" + cause, default: []].append(f.openedAt) } }
+    let since = TimestampParser.parseAbsolute("2026-03-01")!
+    var repeats = 0
+    for times in byKey.values {
+      let sorted = times.sorted()
+      for i in sorted.indices.dropFirst()
+      where sorted[i] >= since && sorted[i].seconds - sorted[i - 1].seconds <= 30 * 86_400 {
+        repeats += 1
+      }
+    }
+    let counted = one.records().reduce(0.0) { total, record in
+      guard case .double(let rate)? = record["repeat_rate"], case .int(let n)? = record["incidents"] else {
+        return total
+      }
+      return total + rate * Double(n)
+    }
+    #expect(repeats > 100)
+    #expect(abs(counted - Double(repeats)) < 1)
+  }
+
+  @Test func causeKeyCacheGivesWhatCauseKeyGives() {
+    let cache = CauseKeyCache()
+    let texts = (0..<3_000).map { i in
+      ["  Disk Full #\(i)", "dns \(i % 50)", "Ünïcode \(i % 7)", "   ", "", "X"][i % 6]
+    }
+    for _ in 0..<2 {
+      for text in texts {
+        var text = text
+        let got = text.withUTF8 { cache.key($0) }
+        #expect(got?.key == IncidentFacts.causeKey(text))
+        #expect(got?.hash == IncidentFacts.causeKey(text).map(StableHash.fnv1a))
+      }
+    }
+  }
+
   @Test func noIncidentsNoRecords() {
     #expect(MetricsCalculator(since: nil, until: nil, dimensions: [.service], variant: .resolve).records().isEmpty)
   }
