@@ -235,15 +235,15 @@ public struct IncidentStore {
         parts: parts.count, environment: environment,
         produce: { part, db, send in
           let causes = CauseKeyCache()
-          try split.run(db, rows: parts[part]) { c in
-            if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { try send(facts) }
+          try split.run(db, rows: parts[part]) { c, counts in
+            if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { try send(facts) }
           }
         }, consume: body)
       if done { return }
     }
     let causes = CauseKeyCache()
-    try query.run(db, rows: nil) { c in
-      if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { try body(facts) }
+    try query.run(db, rows: nil) { c, counts in
+      if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { try body(facts) }
     }
   }
 
@@ -265,8 +265,8 @@ public struct IncidentStore {
         { part, db in
           var reducer = make()
           let causes = CauseKeyCache()
-          try split.run(db, rows: parts[part]) { c in
-            if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { reducer.add(facts) }
+          try split.run(db, rows: parts[part]) { c, counts in
+            if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { reducer.add(facts) }
           }
           return reducer
         })
@@ -278,8 +278,8 @@ public struct IncidentStore {
     }
     var reducer = make()
     let causes = CauseKeyCache()
-    try query.run(db, rows: nil) { c in
-      if let facts = IncidentStore.facts(c, policy: policy, causes: causes) { reducer.add(facts) }
+    try query.run(db, rows: nil) { c, counts in
+      if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { reducer.add(facts) }
     }
     return reducer
   }
@@ -296,7 +296,9 @@ public struct IncidentStore {
   }
 
   /// One row of the facts query as facts; nil for a priority out of range.
-  static func facts(_ c: ColumnReader, policy: Policy, causes: CauseKeyCache) -> IncidentFacts? {
+  static func facts(_ c: ColumnReader, _ counts: EscalationCounts?, policy: Policy, causes: CauseKeyCache)
+    -> IncidentFacts?
+  {
     // priority, opened_at, reopen_count and escalation_level are NOT NULL.
     guard let priority = Priority(rawValue: Int(c.int(notNull: 0))) else { return nil }
     let opened = Timestamp(seconds: c.int(notNull: 5))
@@ -309,9 +311,9 @@ public struct IncidentStore {
     facts.firstResolvedAt = c.time(8)
     facts.reopenCount = Int(c.int(notNull: 9))
     // Normalized in Swift, as for records on stdin (SQLite's lower() knows only ASCII).
-    if let bytes = c.bytes(10), let (key, hash) = causes.key(bytes) {
+    if let bytes = c.bytes(10), let (key, origin) = causes.key(bytes) {
       facts.causeKey = key
-      facts.causeHash = hash
+      facts.causeOrigin = origin
     }
     let users = c.int(11).map { Int($0) }
     facts.usersAffected = users
@@ -324,12 +326,12 @@ public struct IncidentStore {
     facts.status = c.choice(14, IncidentStatus.columnChoices)
     facts.id = c.string(19)
     facts.impactType = c.choice(20, ImpactType.columnChoices)
-    facts.heldSince = c.time(21)
-    if let timeouts = c.int(16), let manual = c.int(17) {
+    if let counts {
       facts.escalationSplitKnown = true
-      facts.escalatedByTimeout = timeouts > 0
-      facts.escalatedByHand = manual > 0
-      facts.heldSeconds = c.int(18) ?? 0
+      facts.escalatedByTimeout = counts.timeouts > 0
+      facts.escalatedByHand = counts.manual > 0
+      facts.heldSeconds = counts.heldSeconds
+      facts.heldSince = counts.heldSince
     } else {
       facts.escalatedOtherwise = c.int(notNull: 15) >= 2
     }
@@ -628,7 +630,11 @@ struct FactsQuery: Sendable {
     return low...high
   }
 
-  func run(_ db: Database, rows: ClosedRange<Int64>?, _ body: (ColumnReader) throws -> Void) throws {
+  /// Runs the query: `body` gets each row and the incident's escalation counts, if
+  /// itsm-escalate keeps any.
+  func run(_ db: Database, rows: ClosedRange<Int64>?, _ body: (ColumnReader, EscalationCounts?) throws -> Void)
+    throws
+  {
     let human =
       firstHumanAction
       ? "(SELECT min(at) FROM events e WHERE e.entity_num = i.num AND e.entity = 'incident' AND e.source = 'cli' AND e.type <> 'opened')"
@@ -644,15 +650,22 @@ struct FactsQuery: Sendable {
       ? "(opened_at >= ? AND opened_at < ?) OR (first_resolved_at >= ? AND first_resolved_at < ?) OR \(Schema.openCondition)"
       : "opened_at >= ? AND opened_at < ?"
     if rows != nil { condition = "\(byRowRange ? "" : "+")i.num BETWEEN ? AND ? AND (\(condition))" }
+    // A range of the table read in row order takes the escalation counts from a second
+    // statement over the same range in the same order (a merge), rather than a lookup per
+    // incident; other reads join.
+    let merges = rows != nil && byRowRange
     func column(_ name: String, _ need: FactsNeeds) -> String { needs.contains(need) ? name : "NULL" }
+    func state(_ name: String, _ need: FactsNeeds? = nil) -> String {
+      merges ? "NULL" : need.map { column(name, $0) } ?? name
+    }
     let sql = """
       SELECT priority, service, \(column("team", .team)), \(column("region", .region)), tier, opened_at, started_at,
         acknowledged_at, first_resolved_at, reopen_count, \(column("root_cause", .cause)), users_affected, resolved_at,
-        \(human), \(column("status", .status)), escalation_level, s.escalations_timeout, s.escalations_manual,
-        \(column("s.held_seconds", .hold)), \(column("i.id", .id)), \(column("impact_type", .impactType)),
-        \(column("s.held_since", .hold))
-      FROM incidents i LEFT JOIN escalation_state s ON s.incident_num = i.num
-      WHERE \(condition)
+        \(human), \(column("status", .status)), escalation_level, \(state("s.escalations_timeout")),
+        \(state("s.escalations_manual")), \(state("s.held_seconds", .hold)), \(column("i.id", .id)),
+        \(column("impact_type", .impactType)), \(state("s.held_since", .hold)), i.num
+      FROM incidents i \(merges ? "" : "LEFT JOIN escalation_state s ON s.incident_num = i.num")
+      WHERE \(condition)\(merges ? " ORDER BY i.num" : "")
       """
     var statement = RawStatement(try db.makeStatement(sql: sql))
     if let rows {
@@ -665,6 +678,52 @@ struct FactsQuery: Sendable {
       statement.bind(resolvedSince?.seconds ?? Int64.min)
       statement.bind(until?.seconds ?? Int64.max)
     }
-    try statement.forEachRow(body)
+    guard merges, let rows else {
+      try statement.forEachRow { c in
+        let counts = c.int(16).map {
+          EscalationCounts(timeouts: $0, manual: c.int(17) ?? 0, heldSeconds: c.int(18) ?? 0, heldSince: c.time(21))
+        }
+        try body(c, counts)
+      }
+      return
+    }
+    var states = RawStatement(
+      try db.makeStatement(
+        sql: """
+          SELECT incident_num, escalations_timeout, escalations_manual, held_seconds, held_since
+          FROM escalation_state WHERE incident_num BETWEEN ? AND ? ORDER BY incident_num
+          """))
+    states.bind(rows.lowerBound)
+    states.bind(rows.upperBound)
+    var next: (num: Int64, counts: EscalationCounts)?
+    var statesLeft = true
+    func advance() throws {
+      guard statesLeft, let s = try states.step() else {
+        (next, statesLeft) = (nil, false)
+        return
+      }
+      // Holds only when asked for, as the joined columns give them.
+      let holds = needs.contains(.hold)
+      next = (
+        s.int(notNull: 0),
+        EscalationCounts(
+          timeouts: s.int(notNull: 1), manual: s.int(notNull: 2), heldSeconds: holds ? s.int(notNull: 3) : 0,
+          heldSince: holds ? s.time(4) : nil)
+      )
+    }
+    try advance()
+    try statement.forEachRow { c in
+      let num = c.int(notNull: 22)
+      while let pending = next, pending.num < num { try advance() }
+      try body(c, next.flatMap { $0.num == num ? $0.counts : nil })
+    }
   }
+}
+
+/// What itsm-escalate counted of an incident's escalations and holds.
+struct EscalationCounts {
+  var timeouts: Int64
+  var manual: Int64
+  var heldSeconds: Int64
+  var heldSince: Timestamp?
 }

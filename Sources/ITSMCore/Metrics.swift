@@ -74,8 +74,8 @@ public struct IncidentFacts: Sendable {
   public var reopenCount: Int
   /// The root cause as repeats compare it (trimmed, lower-cased); nil when there is none.
   public var causeKey: String?
-  /// `StableHash.fnv1a` of `causeKey`, when the reader worked it out already.
-  var causeHash: UInt64?
+  /// Where a reader's cause key cache has `causeKey`, when it does.
+  var causeOrigin: CauseOrigin?
   public var productivityLossMinutes: Double?
   public var financialImpact: Double?
   public var usersAffected: Int?
@@ -179,6 +179,9 @@ extension IncidentFacts {
 /// has a few thousand distinct causes, and a key made once is shared by every incident that
 /// has it (no String made, no lower-casing, per row). Not thread-safe: one per reader.
 final class CauseKeyCache {
+  /// Tells this cache's entry numbers from another's (random: caches come and go, and an
+  /// address may be reused).
+  let identity = UInt64.random(in: 1...UInt64.max)
   private var slots = HashSlots()
   /// The bytes of the causes seen, one after another, and where each is.
   private var arena: [UInt8] = []
@@ -187,8 +190,8 @@ final class CauseKeyCache {
   /// Past this many distinct causes, keys are made each time rather than kept.
   private let limit = 1 << 16
 
-  /// The cause key of the bytes, and its `StableHash.fnv1a`; nil for a blank cause.
-  func key(_ bytes: UnsafeBufferPointer<UInt8>) -> (key: String, hash: UInt64)? {
+  /// The cause key of the bytes, and where it is kept here; nil for a blank cause.
+  func key(_ bytes: UnsafeBufferPointer<UInt8>) -> (key: String, origin: CauseOrigin)? {
     let hash = HashSlots.hash(bytes)
     let (found, slot) = arena.withUnsafeBufferPointer { arena in
       spans.withUnsafeBufferPointer { spans in
@@ -199,16 +202,23 @@ final class CauseKeyCache {
         }
       }
     }
-    if let found { return results[found] }
+    if let found { return results[found].map { ($0.key, CauseOrigin(hash: $0.hash, cache: identity, entry: found)) } }
     let result = IncidentFacts.causeKey(utf8: bytes).map { ($0, StableHash.fnv1a($0)) }
-    if results.count < limit {
-      spans.append(arena.count..<arena.count + bytes.count)
-      arena.append(contentsOf: bytes)
-      results.append(result)
-      slots.insert(hash, number: results.count - 1, at: slot)
-    }
-    return result
+    guard results.count < limit else { return result.map { ($0.0, CauseOrigin(hash: $0.1, cache: 0, entry: -1)) } }
+    spans.append(arena.count..<arena.count + bytes.count)
+    arena.append(contentsOf: bytes)
+    results.append(result)
+    slots.insert(hash, number: results.count - 1, at: slot)
+    return result.map { ($0.0, CauseOrigin(hash: $0.1, cache: identity, entry: results.count - 1)) }
   }
+}
+
+/// A cause key as a reader's cache keeps it: its `StableHash.fnv1a`, and the cache and entry
+/// (cache 0: none), which a calculator fed by that cache can number it by without a lookup.
+struct CauseOrigin: Sendable {
+  let hash: UInt64
+  let cache: UInt64
+  let entry: Int
 }
 
 /// The slots of an open-addressing table: the hash and number of what each holds, so that a
@@ -325,6 +335,8 @@ public struct MetricsCalculator: FactsReducer {
   private var openings: [CauseOpening] = []
   private var causes = StringNumbers()
   private var services = StringNumbers()
+  /// Cause numbers by the entries of one reader's cause key cache; -1 for one not seen yet.
+  private var fromCache: (cache: UInt64, numbers: [Int32]) = (0, [])
 
   public init(since: Timestamp?, until: Timestamp?, dimensions: [MetricDimension], variant: MTTRVariant) {
     self.since = since
@@ -349,10 +361,27 @@ public struct MetricsCalculator: FactsReducer {
     if findsRepeats, let cause = facts.causeKey {
       openings.append(
         CauseOpening(
-          cause: causes.number(of: cause, hash: facts.causeHash ?? StableHash.fnv1a(cause)),
+          cause: number(of: cause, facts.causeOrigin),
           service: services.number(of: facts.service, hash: StringNumbers.hash(facts.service)), group: Int32(index),
           opened: facts.openedAt.seconds))
     }
+  }
+
+  /// The number of a cause: by its entry in the cache of the reader that feeds this
+  /// calculator (the first cache seen) when it has one, else looked up.
+  private mutating func number(of cause: String, _ origin: CauseOrigin?) -> Int32 {
+    guard let origin, origin.cache != 0 else { return causes.number(of: cause, hash: StableHash.fnv1a(cause)) }
+    if fromCache.cache == 0 { fromCache.cache = origin.cache }
+    guard origin.cache == fromCache.cache else { return causes.number(of: cause, hash: origin.hash) }
+    if origin.entry < fromCache.numbers.count, fromCache.numbers[origin.entry] >= 0 {
+      return fromCache.numbers[origin.entry]
+    }
+    let number = causes.number(of: cause, hash: origin.hash)
+    if origin.entry >= fromCache.numbers.count {
+      fromCache.numbers.append(contentsOf: repeatElement(-1, count: origin.entry + 1 - fromCache.numbers.count))
+    }
+    fromCache.numbers[origin.entry] = number
+    return number
   }
 
   /// The group columns, and root causes when it finds repeats.

@@ -128,6 +128,16 @@ struct ParallelFactsTests {
             CASE WHEN i % 3 = 0 THEN NULL ELSE i * 3600 + 5400 END, 'c' || (i % 7), i * 3600
           FROM n
           """)
+      // itsm-escalate's counts for every seventh incident (a merge of two row ranges when the
+      // table is read in parts, a join otherwise): timeouts, escalations by hand, holds.
+      try db.execute(sql: "INSERT INTO policy_versions (num, version, body, first_used_at) VALUES (1, 'v', '{}', 0)")
+      try db.execute(
+        sql: """
+          INSERT INTO escalation_state (incident_num, policy_version, escalations_timeout, escalations_manual,
+            response, resolution, held_seconds, held_since, seen_updated_at, active)
+          SELECT num, 1, num % 3, num % 2, '{}', '{}', num * 10, CASE WHEN num % 2 = 0 THEN num * 3600 END, 0, 1
+          FROM incidents WHERE num % 7 = 0
+          """)
     }
     let window = (Timestamp(seconds: Int64(since) * 3600), Timestamp(seconds: Int64(until) * 3600))
     func ids(split: Int) throws -> [String] {
@@ -136,7 +146,12 @@ struct ParallelFactsTests {
         try IncidentStore(db, policy: Policy()).forEachFacts(
           since: window.0, resolvedSince: window.0, until: window.1, firstHumanAction: false, database: database,
           splitOver: split
-        ) { found.append($0.id ?? "") }
+        ) { f in
+          let counts =
+            f.escalationSplitKnown
+            ? "\(f.escalatedByTimeout) \(f.escalatedByHand) \(f.heldSeconds) \(f.heldSince?.seconds ?? -1)" : "-"
+          found.append("\(f.id ?? "") \(counts)")
+        }
       }
       return found.sorted()
     }
@@ -149,7 +164,9 @@ struct ParallelFactsTests {
       let opened = i >= since && i < until
       let resolvedAt: Int = i * 3600 + 5400
       let resolved: Bool = i % 3 != 0 && resolvedAt >= since * 3600 && resolvedAt < until * 3600
-      if opened || resolved || i % 3 == 0 { expected.append("I\(i)") }
+      // Incident i has row number i.
+      let counts = i % 7 == 0 ? "\(i % 3 > 0) \(i % 2 > 0) \(i * 10) \(i % 2 == 0 ? i * 3600 : -1)" : "-"
+      if opened || resolved || i % 3 == 0 { expected.append("I\(i) \(counts)") }
     }
     #expect(one == expected.sorted())
   }

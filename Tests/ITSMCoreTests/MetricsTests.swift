@@ -179,9 +179,31 @@ struct MetricsTests {
         var text = text
         let got = text.withUTF8 { cache.key($0) }
         #expect(got?.key == IncidentFacts.causeKey(text))
-        #expect(got?.hash == IncidentFacts.causeKey(text).map(StableHash.fnv1a))
+        #expect(got?.origin.hash == IncidentFacts.causeKey(text).map(StableHash.fnv1a))
       }
     }
+  }
+
+  @Test func causesNumberedByTwoCachesCountAsLookedUp() {
+    // A calculator numbers causes by the entries of the first cache that feeds it, and looks
+    // up the others': both give what facts without a cache give.
+    let (first, second) = (CauseKeyCache(), CauseKeyCache())
+    var plain = MetricsCalculator(since: nil, until: nil, dimensions: [], variant: .resolve)
+    var cached = plain
+    for i in 0..<3_000 {
+      var f = facts("2026-01-01T00:00:00Z", cause: nil)
+      f.openedAt = Timestamp(seconds: f.openedAt.seconds + Int64((i * i * 31 + i * 7) % 9_000) * 3_600)
+      var text = ["Disk full #\(i % 40)", " disk FULL #\(i % 40)", "DNS \(i % 9)"][i % 3]
+      f.causeKey = IncidentFacts.causeKey(text)
+      plain.add(f)
+      if let (key, origin) = text.withUTF8({ (i % 5 == 0 ? second : first).key($0) }) {
+        f.causeKey = key
+        f.causeOrigin = origin
+      }
+      cached.add(f)
+    }
+    #expect(cached.records() == plain.records())
+    #expect(plain.records()[0]["repeat_rate"] != nil)
   }
 
   @Test func noIncidentsNoRecords() {
