@@ -230,9 +230,9 @@ public struct IncidentDecoder: Sendable {
       incident.tier = t
     }
     incident.region = try f[.region].string()
-    incident.impactType = try f[.impactType].choice(ImpactType.self, names: ImpactType.allCases.map(\.rawValue))
+    incident.impactType = try f[.impactType].choice(ImpactType.self)
     incident.usersAffected = try f[.usersAffected].int(in: 0...Int64(Int32.max))
-    incident.detection = try f[.detection].choice(DetectionSource.self, names: DetectionSource.allCases.map(\.rawValue))
+    incident.detection = try f[.detection].choice(DetectionSource.self)
     incident.dedupKey = try f[.dedupKey].string()
     incident.alertCount = try f[.alertCount].int(in: 0...Int64(Int32.max)) ?? 0
     incident.rootCause = try f[.rootCause].string()
@@ -288,15 +288,16 @@ public struct IncidentDecoder: Sendable {
     try order(("resolved_at", incident.resolvedAt), ("closed_at", incident.closedAt))
     try order(opened, ("closed_at", incident.closedAt))
     try order(opened, ("canceled_at", incident.canceledAt))
-    let latest = [
-      incident.openedAt, incident.acknowledgedAt, incident.resolvedAt, incident.closedAt, incident.canceledAt,
-    ]
-    .compactMap { $0 }.max()!
+    // The latest of the times, without an array per record.
+    var latest = incident.openedAt
+    for time in [incident.acknowledgedAt, incident.resolvedAt, incident.closedAt, incident.canceledAt] {
+      if let time, time > latest { latest = time }
+    }
     incident.updatedAt = try f[.updatedAt].timestamp().map { max($0, latest) } ?? latest
   }
 
   private func decodeStatus(_ f: IncidentFields, into incident: inout Incident) throws {
-    let given = try f[.status].choice(IncidentStatus.self, names: IncidentStatus.allCases.map(\.rawValue))
+    let given = try f[.status].choice(IncidentStatus.self)
     let status =
       given
       ?? (incident.canceledAt != nil

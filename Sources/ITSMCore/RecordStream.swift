@@ -620,8 +620,18 @@ public struct FieldValue {
   /// A value of `type`; `names` (evaluated only for the error) lists the valid ones.
   public func choice<T: RawRepresentable>(_ type: T.Type, names: @autoclosure () -> [String]) throws -> T?
   where T.RawValue == String {
+    try choice(names: names(), T.init(rawValue:))
+  }
+
+  /// A choice of an enum that keeps its cases by name: one hash lookup rather than a
+  /// comparison with each case's name (which `init(rawValue:)` makes).
+  func choice<T: ChoicesByName>(_ type: T.Type) throws -> T? {
+    try choice(names: T.allCases.map(\.rawValue)) { T.byName[$0] }
+  }
+
+  private func choice<T>(names: @autoclosure () -> [String], _ make: (String) -> T?) throws -> T? {
     guard let text = try string() else { return nil }
-    guard let value = T(rawValue: text) else {
+    guard let value = make(text) else {
       throw RecordRejection("unknown \(key) '\(text)' (expected \(names().joined(separator: ", ")))")
     }
     return value
@@ -684,3 +694,16 @@ extension RecordStream {
     try stream(csv: reader, header: check, decode: decode, thin: thin, apply: apply, onReject: onReject)
   }
 }
+
+/// An enum whose raw values a record names it by, kept in a table for decoding many records.
+protocol ChoicesByName: RawRepresentable, CaseIterable where RawValue == String {
+  static var byName: [String: Self] { get }
+}
+
+extension ChoicesByName {
+  static func table() -> [String: Self] { Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) }) }
+}
+
+extension IncidentStatus: ChoicesByName { static let byName = table() }
+extension ImpactType: ChoicesByName { static let byName = table() }
+extension DetectionSource: ChoicesByName { static let byName = table() }

@@ -150,6 +150,23 @@ public struct ServiceNowReader: Sendable {
     return (n, label ?? text)
   }
 
+  /// The number of a choice, `2` of `2 - High` or of `2`: as `choice(text).0`, without
+  /// making the label.
+  static func choiceNumber(_ text: String) -> Int? {
+    var text = text
+    return text.withUTF8 { b -> Int? in
+      var (i, n) = (0, 0)
+      while i < b.count, i < 4, b[i] >= 48, b[i] <= 57 {
+        n = n * 10 + Int(b[i] - 48)
+        i += 1
+      }
+      guard i > 0 else { return nil }
+      if i == b.count { return n }
+      while i < b.count, b[i] == 0x20 { i += 1 }
+      return i < b.count && b[i] == UInt8(ascii: "-") ? n : nil
+    }
+  }
+
   static func state(_ text: String) -> IncidentStatus? {
     let (n, label) = choice(text)
     switch (n, label.lowercased()) {
@@ -217,8 +234,7 @@ public struct ServiceNowReader: Sendable {
     }
     var priority: Priority?
     if let (column, text) = value(.priority) {
-      let (n, _) = ServiceNowReader.choice(text)
-      priority = n.flatMap { Priority(rawValue: $0) }
+      priority = ServiceNowReader.choiceNumber(text).flatMap { Priority(rawValue: $0) }
       if priority == nil {
         warnings.add(column, text)
         extra.add(column, .string(text))
@@ -227,7 +243,7 @@ public struct ServiceNowReader: Sendable {
     f.set(.priority, priority.map { .string($0.description) })
     func scale(_ field: Field) -> JSONValue? {
       guard let (column, text) = value(field) else { return nil }
-      if let n = ServiceNowReader.choice(text).0, (1...3).contains(n) { return .int(Int64(n)) }
+      if let n = ServiceNowReader.choiceNumber(text), (1...3).contains(n) { return .int(Int64(n)) }
       warnings.add(column, text)
       extra.add(column, .string(text))
       return nil
