@@ -528,14 +528,15 @@ struct GroupTable: Sendable {
   /// The index of the incident's group at `time`, and whether the group is new.
   mutating func slot(of facts: IncidentFacts, at time: Timestamp) -> (index: Int, isNew: Bool) {
     let code = GroupTable.code(of: facts, dimensions)
-    if let code, let existing = byCode[code] { return (existing, false) }
+    if let code, code < byCode.count, byCode[code] >= 0 { return (Int(byCode[code]), false) }
     let found = slot(forKey: dimensions.map { $0.value(of: facts, at: time) })
-    if let code { byCode[code] = found.index }
+    if let code, code < byCode.count { byCode[code] = Int32(found.index) }
     return found
   }
 
-  /// Groups found by a number instead of a key string, when every dimension is a small enum.
-  private var byCode: [Int: Int] = [:]
+  /// Groups by a number instead of a key string, when every dimension is a small enum (there
+  /// are three such, so the numbers are below 16^3); -1 for a number not seen yet.
+  private lazy var byCode = [Int32](repeating: -1, count: 1 << (4 * min(dimensions.count, 3)))
 
   /// A number for the incident's group when every dimension is one of a few values
   /// (priority, tier, impact type), so that most incidents find their group without a
