@@ -290,9 +290,11 @@ public struct IncidentDecoder: Sendable {
     try order(opened, ("canceled_at", incident.canceledAt))
     // The latest of the times, without an array per record.
     var latest = incident.openedAt
-    for time in [incident.acknowledgedAt, incident.resolvedAt, incident.closedAt, incident.canceledAt] {
-      if let time, time > latest { latest = time }
-    }
+    func consider(_ time: Timestamp?) { if let time, time > latest { latest = time } }
+    consider(incident.acknowledgedAt)
+    consider(incident.resolvedAt)
+    consider(incident.closedAt)
+    consider(incident.canceledAt)
     incident.updatedAt = try f[.updatedAt].timestamp().map { max($0, latest) } ?? latest
   }
 

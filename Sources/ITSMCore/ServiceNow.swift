@@ -135,16 +135,8 @@ public struct ServiceNowReader: Sendable {
   static func choice(_ text: String) -> (Int?, String) {
     var text = text
     let parsed = text.withUTF8 { b -> (Int, String?)? in
-      var (i, n) = (0, 0)
-      while i < b.count, i < 4, b[i] >= 48, b[i] <= 57 {
-        n = n * 10 + Int(b[i] - 48)
-        i += 1
-      }
-      guard i > 0 else { return nil }
-      if i == b.count { return (n, nil) }
-      while i < b.count, b[i] == 0x20 { i += 1 }
-      guard i < b.count, b[i] == UInt8(ascii: "-") else { return nil }
-      return (n, String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)...]), as: UTF8.self).trimmingBlanks)
+      guard let (n, label) = number(b) else { return nil }
+      return (n, label.map { String(decoding: UnsafeBufferPointer(rebasing: b[$0...]), as: UTF8.self).trimmingBlanks })
     }
     guard let (n, label) = parsed else { return (nil, text) }
     return (n, label ?? text)
@@ -154,17 +146,22 @@ public struct ServiceNowReader: Sendable {
   /// making the label.
   static func choiceNumber(_ text: String) -> Int? {
     var text = text
-    return text.withUTF8 { b -> Int? in
-      var (i, n) = (0, 0)
-      while i < b.count, i < 4, b[i] >= 48, b[i] <= 57 {
-        n = n * 10 + Int(b[i] - 48)
-        i += 1
-      }
-      guard i > 0 else { return nil }
-      if i == b.count { return n }
-      while i < b.count, b[i] == 0x20 { i += 1 }
-      return i < b.count && b[i] == UInt8(ascii: "-") ? n : nil
+    return text.withUTF8 { number($0)?.n }
+  }
+
+  /// The number that starts a choice and where its label starts after the dash (nil for a
+  /// bare number); nil when the text is not a number, or a number and a dash.
+  private static func number(_ b: UnsafeBufferPointer<UInt8>) -> (n: Int, label: Int?)? {
+    var (i, n) = (0, 0)
+    while i < b.count, i < 4, b[i] >= 48, b[i] <= 57 {
+      n = n * 10 + Int(b[i] - 48)
+      i += 1
     }
+    guard i > 0 else { return nil }
+    if i == b.count { return (n, nil) }
+    while i < b.count, b[i] == 0x20 { i += 1 }
+    guard i < b.count, b[i] == UInt8(ascii: "-") else { return nil }
+    return (n, i + 1)
   }
 
   static func state(_ text: String) -> IncidentStatus? {
