@@ -284,14 +284,6 @@ final class ResultSlots<T>: @unchecked Sendable {
     lock.unlock()
   }
 
-  /// A slot set to a success.
-  func value(_ index: Int) -> T {
-    lock.lock()
-    defer { lock.unlock() }
-    guard case .success(let value)? = slots[index] else { preconditionFailure("slot \(index) holds no value") }
-    return value
-  }
-
   func values() throws -> [T] {
     lock.lock()
     defer { lock.unlock() }

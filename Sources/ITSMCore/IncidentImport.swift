@@ -230,9 +230,9 @@ public struct IncidentDecoder: Sendable {
       incident.tier = t
     }
     incident.region = try f[.region].string()
-    incident.impactType = try f[.impactType].choice(ImpactType.self)
+    incident.impactType = try f[.impactType].choice(ImpactType.columnChoices)
     incident.usersAffected = try f[.usersAffected].int(in: 0...Int64(Int32.max))
-    incident.detection = try f[.detection].choice(DetectionSource.self)
+    incident.detection = try f[.detection].choice(DetectionSource.columnChoices)
     incident.dedupKey = try f[.dedupKey].string()
     incident.alertCount = try f[.alertCount].int(in: 0...Int64(Int32.max)) ?? 0
     incident.rootCause = try f[.rootCause].string()
@@ -299,7 +299,7 @@ public struct IncidentDecoder: Sendable {
   }
 
   private func decodeStatus(_ f: IncidentFields, into incident: inout Incident) throws {
-    let given = try f[.status].choice(IncidentStatus.self)
+    let given = try f[.status].choice(IncidentStatus.columnChoices)
     let status =
       given
       ?? (incident.canceledAt != nil

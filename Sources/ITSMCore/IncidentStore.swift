@@ -121,8 +121,7 @@ public struct IncidentStore {
     self.policy = policy
   }
 
-  /// The prepared statement for `key`, made once per store: hashing a long SQL text on every
-  /// row (GRDB's cachedStatement) costs more than the insert itself on bulk paths.
+  /// The prepared statement for `key`, made once per store (`PreparedStatements.get`).
   private func prepared(_ key: String, _ sql: @autoclosure () -> String) throws -> Statement {
     try statements.get(key, in: db, sql())
   }
@@ -641,8 +640,8 @@ struct FactsQuery: Sendable {
       : "NULL"
     // Incidents resolved in the window but opened before it are needed only when the window
     // has a start; without one, every incident resolved before `until` was opened before it.
-    // The OR of two ranges uses both indexes (opened_at, first_resolved_at); no ORDER BY, the
-    // calculators do not need one.
+    // The OR of two ranges uses both indexes (opened_at, first_resolved_at); the calculators
+    // need no order (only the merge below orders by row number, which a range read gives).
     let needsResolved = since != nil && resolvedSince != nil
     var condition =
       needsResolved
@@ -695,27 +694,16 @@ struct FactsQuery: Sendable {
           """))
     states.bind(rows.lowerBound)
     states.bind(rows.upperBound)
-    var next: (num: Int64, counts: EscalationCounts)?
-    var statesLeft = true
-    func advance() throws {
-      guard statesLeft, let s = try states.step() else {
-        (next, statesLeft) = (nil, false)
-        return
-      }
-      // Holds only when asked for, as the joined columns give them.
-      let holds = needs.contains(.hold)
-      next = (
-        s.int(notNull: 0),
+    var cursor = MergeCursor(states)
+    // Holds only when asked for, as the joined columns give them.
+    let holds = needs.contains(.hold)
+    try statement.forEachRow { c in
+      let counts = try cursor.find(c.int(notNull: 22)).map { s in
         EscalationCounts(
           timeouts: s.int(notNull: 1), manual: s.int(notNull: 2), heldSeconds: holds ? s.int(notNull: 3) : 0,
           heldSince: holds ? s.time(4) : nil)
-      )
-    }
-    try advance()
-    try statement.forEachRow { c in
-      let num = c.int(notNull: 22)
-      while let pending = next, pending.num < num { try advance() }
-      try body(c, next.flatMap { $0.num == num ? $0.counts : nil })
+      }
+      try body(c, counts)
     }
   }
 }

@@ -73,8 +73,8 @@ public struct IncidentFacts: Sendable {
   public var firstHumanActionAt: Timestamp?
   public var reopenCount: Int
   /// The root cause as repeats compare it (trimmed, lower-cased); nil when there is none.
-  public var causeKey: String?
-  /// Where a reader's cause key cache has `causeKey`, when it does.
+  public var causeKey: String? { didSet { causeOrigin = nil } }
+  /// Where a reader's cause key cache has `causeKey`, when it does (set after the key).
   var causeOrigin: CauseOrigin?
   public var productivityLossMinutes: Double?
   public var financialImpact: Double?
@@ -188,7 +188,9 @@ final class CauseKeyCache {
   private var spans: [Range<Int>] = []
   private var results: [(key: String, hash: UInt64)?] = []
   /// Past this many distinct causes, keys are made each time rather than kept.
-  private let limit = 1 << 16
+  private let limit: Int
+
+  init(limit: Int = 1 << 16) { self.limit = limit }
 
   /// The cause key of the bytes, and where it is kept here; nil for a blank cause.
   func key(_ bytes: UnsafeBufferPointer<UInt8>) -> (key: String, origin: CauseOrigin)? {
@@ -370,7 +372,8 @@ public struct MetricsCalculator: FactsReducer {
   /// The number of a cause: by its entry in the cache of the reader that feeds this
   /// calculator (the first cache seen) when it has one, else looked up.
   private mutating func number(of cause: String, _ origin: CauseOrigin?) -> Int32 {
-    guard let origin, origin.cache != 0 else { return causes.number(of: cause, hash: StableHash.fnv1a(cause)) }
+    guard let origin else { return causes.number(of: cause, hash: StableHash.fnv1a(cause)) }
+    guard origin.cache != 0 else { return causes.number(of: cause, hash: origin.hash) }
     if fromCache.cache == 0 { fromCache.cache = origin.cache }
     guard origin.cache == fromCache.cache else { return causes.number(of: cause, hash: origin.hash) }
     if origin.entry < fromCache.numbers.count, fromCache.numbers[origin.entry] >= 0 {
@@ -428,23 +431,26 @@ public struct MetricsCalculator: FactsReducer {
   public func records() -> [JSONObject] {
     var totals = groups
     // The costly part of the end, on every core: the repeats, and each group's percentiles.
-    let repeats = ResultSlots<[Int: Int]>(count: 1)
+    let repeats = ResultSlots<[Int]>(count: 1)
     let summaries = ResultSlots<Summary>(count: 2 * totals.count)
     let (openings, causeCount, window) = (openings, causes.strings.count, repeatWindow.seconds)
     let groups = groups
     DispatchQueue.concurrentPerform(iterations: 1 + 2 * groups.count) { task in
       if task == 0 {
-        repeats.set(0, .success(CauseOpening.repeats(in: openings, causes: causeCount, within: window)))
+        repeats.set(
+          0, .success(CauseOpening.repeats(in: openings, causes: causeCount, groups: groups.count, within: window)))
       } else {
         let group = groups[(task - 1) / 2]
         summaries.set(task - 1, .success(Summary(task % 2 == 1 ? group.ttaMinutes : group.ttrMinutes)))
       }
     }
-    for (group, count) in repeats.value(0) { totals[group].repeats += count }
+    // Every task above sets its slot to a success: these cannot throw.
+    let (repeatCounts, summary) = (try! repeats.values()[0], try! summaries.values())
+    for (group, count) in repeatCounts.enumerated() { totals[group].repeats += count }
     return table.ordered.map { index in
       var record = totals[index].record(
         group: table.object(index), variant: variant, since: since, until: until,
-        summaries: (summaries.value(2 * index), summaries.value(2 * index + 1)))
+        summaries: (summary[2 * index], summary[2 * index + 1]))
       if !findsRepeats { record["repeat_rate"] = nil }
       return record
     }
@@ -459,11 +465,12 @@ struct CauseOpening: Sendable {
   var group: Int32
   var opened: Int64
 
-  /// Repeats per group: openings of a cause at a service within `window` seconds after the
-  /// one before it. The openings are put in order of cause by counting (linear), then each
-  /// cause's few by service and time.
-  static func repeats(in openings: [CauseOpening], causes: Int, within window: Int64) -> [Int: Int] {
-    guard openings.count > 1 else { return [:] }
+  /// Repeats per group (of `groups`): openings of a cause at a service within `window`
+  /// seconds after the one before it. The openings are put in order of cause by counting
+  /// (linear), then each cause's few by service and time.
+  static func repeats(in openings: [CauseOpening], causes: Int, groups: Int, within window: Int64) -> [Int] {
+    var counts = [Int](repeating: 0, count: groups)
+    guard openings.count > 1 else { return counts }
     var starts = [Int](repeating: 0, count: causes + 1)
     for o in openings { starts[Int(o.cause) + 1] += 1 }
     for i in 0..<causes { starts[i + 1] += starts[i] }
@@ -474,7 +481,6 @@ struct CauseOpening: Sendable {
       ordered[next[Int(o.cause)]] = o
       next[Int(o.cause)] += 1
     }
-    var counts: [Int: Int] = [:]
     ordered.withUnsafeMutableBufferPointer { all in
       for c in 0..<causes where starts[c + 1] - starts[c] > 1 {
         var same = UnsafeMutableBufferPointer(rebasing: all[starts[c]..<starts[c + 1]])
@@ -483,7 +489,7 @@ struct CauseOpening: Sendable {
         where same[i].group >= 0 && same[i].service == same[i - 1].service
           && same[i].opened - same[i - 1].opened <= window
         {
-          counts[Int(same[i].group), default: 0] += 1
+          counts[Int(same[i].group)] += 1
         }
       }
     }
@@ -643,11 +649,10 @@ struct Accumulator: Sendable {
     if f.tier == .l0 || f.tier == .l1 { shiftLeft += 1 }
   }
 
-  /// The group's record; `summaries` are those of its times to acknowledge and to restore,
-  /// when worked out already.
+  /// The group's record; `summaries` are those of its times to acknowledge and to restore.
   func record(
     group: JSONObject, variant: MTTRVariant, since: Timestamp?, until: Timestamp?,
-    summaries: (tta: Summary, ttr: Summary)? = nil
+    summaries: (tta: Summary, ttr: Summary)
   ) -> JSONObject {
     var o = JSONObject()
     o.add("kind", .string("metric"))
@@ -657,13 +662,13 @@ struct Accumulator: Sendable {
     o.add("incidents", .int(Int64(incidents)))
     o.add("acknowledged", .int(Int64(ttaMinutes.count)))
     o.add("unacknowledged", .int(Int64(incidents - ttaMinutes.count)))
-    let tta = summaries?.tta ?? Summary(ttaMinutes)
+    let tta = summaries.tta
     o.add("mtta_mean_min", tta.mean)
     o.add("mtta_p50_min", tta.p50)
     o.add("mtta_p90_min", tta.p90)
     o.add("mttr_variant", .string(variant.rawValue))
     o.add("mttr_count", .int(Int64(ttrMinutes.count)))
-    let ttr = summaries?.ttr ?? Summary(ttrMinutes)
+    let ttr = summaries.ttr
     o.add("mttr_mean_min", ttr.mean)
     o.add("mttr_p50_min", ttr.p50)
     o.add("mttr_p90_min", ttr.p90)

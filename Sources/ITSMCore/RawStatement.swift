@@ -171,14 +171,26 @@ struct ByteChoices<Value>: Sendable where Value: RawRepresentable & CaseIterable
   init() { choices = Value.allCases.map { (Array($0.rawValue.utf8), $0) } }
 
   func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
-    for (raw, value) in choices where raw.count == bytes.count && raw.elementsEqual(bytes) { return value }
+    for (raw, value) in choices where raw.count == bytes.count {
+      if bytes.isEmpty || raw.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) }) == 0
+      {
+        return value
+      }
+    }
     return nil
+  }
+
+  /// The value named by `text`.
+  func match(_ text: String) -> Value? {
+    var text = text
+    return text.withUTF8 { match($0) }
   }
 }
 
 extension SupportTier { static let columnChoices = ByteChoices<SupportTier>() }
 extension IncidentStatus { static let columnChoices = ByteChoices<IncidentStatus>() }
 extension ImpactType { static let columnChoices = ByteChoices<ImpactType>() }
+extension DetectionSource { static let columnChoices = ByteChoices<DetectionSource>() }
 
 /// The rows of a statement ordered by a key (an integer, then one or two texts, as SQLite
 /// orders them: bytes compared, then lengths), walked beside another walk in the same order:
@@ -189,6 +201,14 @@ struct MergeCursor {
   private var started = false
 
   init(_ statement: RawStatement) { self.statement = statement }
+
+  /// The row whose key is `number`, if any, as `find(_:_:)`.
+  mutating func find(_ number: Int64) throws -> ColumnReader? {
+    try find { row in
+      let n = row.int(0) ?? Int64.min
+      return n == number ? 0 : (n < number ? -1 : 1)
+    }
+  }
 
   /// The row whose key is (`number`, `text`), if any; rows before it are passed over. Keys
   /// must be asked for in ascending order; the same key may be asked for again. The text is

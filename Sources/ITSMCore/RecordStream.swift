@@ -623,10 +623,10 @@ public struct FieldValue {
     try choice(names: names(), T.init(rawValue:))
   }
 
-  /// A choice of an enum that keeps its cases by name: one hash lookup rather than a
-  /// comparison with each case's name (which `init(rawValue:)` makes).
-  func choice<T: ChoicesByName>(_ type: T.Type) throws -> T? {
-    try choice(names: T.allCases.map(\.rawValue)) { T.byName[$0] }
+  /// A value of one of `choices`, compared byte by byte (`init(rawValue:)` compares the text
+  /// with every case's name as a String, a cost on the decoding of many records).
+  func choice<T>(_ choices: ByteChoices<T>) throws -> T? {
+    try choice(names: T.allCases.map(\.rawValue)) { choices.match($0) }
   }
 
   private func choice<T>(names: @autoclosure () -> [String], _ make: (String) -> T?) throws -> T? {
@@ -694,16 +694,3 @@ extension RecordStream {
     try stream(csv: reader, header: check, decode: decode, thin: thin, apply: apply, onReject: onReject)
   }
 }
-
-/// An enum whose raw values a record names it by, kept in a table for decoding many records.
-protocol ChoicesByName: RawRepresentable, CaseIterable where RawValue == String {
-  static var byName: [String: Self] { get }
-}
-
-extension ChoicesByName {
-  static func table() -> [String: Self] { Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) }) }
-}
-
-extension IncidentStatus: ChoicesByName { static let byName = table() }
-extension ImpactType: ChoicesByName { static let byName = table() }
-extension DetectionSource: ChoicesByName { static let byName = table() }

@@ -184,10 +184,11 @@ struct MetricsTests {
     }
   }
 
-  @Test func causesNumberedByTwoCachesCountAsLookedUp() {
+  @Test(arguments: [1 << 16, 5])
+  func causesNumberedByTwoCachesCountAsLookedUp(limit: Int) {
     // A calculator numbers causes by the entries of the first cache that feeds it, and looks
-    // up the others': both give what facts without a cache give.
-    let (first, second) = (CauseKeyCache(), CauseKeyCache())
+    // up the others' and those past a full cache's limit: all give what facts without a cache give.
+    let (first, second) = (CauseKeyCache(limit: limit), CauseKeyCache(limit: limit))
     var plain = MetricsCalculator(since: nil, until: nil, dimensions: [], variant: .resolve)
     var cached = plain
     for i in 0..<3_000 {
