@@ -75,7 +75,7 @@ public struct RecordStream {
     let inFlight = Permits(16)
     let limit = reader.maximumLineLength
     let decoding = RecordStream.startDecoders(decoders, from: work, into: channel, stackSize: 8 << 20) {
-      line, bytes, _ in
+      line, bytes, _, _ in
       switch line {
       case .text(let number, let range):
         return RecordStream.item(
@@ -101,39 +101,55 @@ public struct RecordStream {
   }
 
   /// The same for CSV: the first record is the header, and `decode` gets each row, read by
-  /// that header. Rows whose cell count differs from the header's are refused. `thin`, if
-  /// given, sees each two rows decoded one after the other on a decoding thread, and may drop
-  /// from the first what the second makes unneeded: that work and memory then stay off the
-  /// thread that applies.
+  /// that header. Rows whose cell count differs from the header's are refused.
   public func run<T: Sendable>(
     csv reader: LineReader,
     header check: @escaping @Sendable (CSVHeader) throws -> Void,
     decode: @escaping @Sendable (CSVRow) throws -> T,
-    thin: (@Sendable (inout T, T) -> Void)? = nil,
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
-    try stream(csv: reader, header: check, decode: decode, thin: thin, apply: apply, onReject: onReject)
+    try stream(
+      csv: reader, header: check, decode: { row, _ in try decode(row) }, backwards: false, apply: apply,
+      onReject: onReject)
+  }
+
+  /// The same, with each row decoded beside the one after it: `decode` also gets the row that
+  /// follows in the input, decoded, when it is in the same batch (nil for the last row of a
+  /// batch, or after a refused one). A decoder may then leave out of a row what the next one
+  /// makes unneeded, or work out what changed between the two, on a decoding thread rather
+  /// than on the thread that applies. The rows of a batch are decoded last to first.
+  public func run<T: Sendable>(
+    csv reader: LineReader,
+    header check: @escaping @Sendable (CSVHeader) throws -> Void,
+    decode: @escaping @Sendable (CSVRow, _ next: T?) throws -> T,
+    apply: (T, Int) throws -> Void,
+    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws -> RecordCounts {
+    try stream(csv: reader, header: check, decode: decode, backwards: true, apply: apply, onReject: onReject)
   }
 
   func stream<T: Sendable>(
     csv reader: LineReader,
     header check: @escaping @Sendable (CSVHeader) throws -> Void,
-    decode: @escaping @Sendable (CSVRow) throws -> T,
-    thin: (@Sendable (inout T, T) -> Void)?,
+    decode: @escaping @Sendable (CSVRow, T?) throws -> T,
+    backwards: Bool,
     apply: (T, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
     let channel = BatchChannel<DecodedBatch<T>>(capacity: 16)
     let work = BatchChannel<RawBatch>(capacity: 16)
     let inFlight = Permits(16)
-    let decoding = RecordStream.startDecoders(decoders, from: work, into: channel, stackSize: 1 << 20, thin: thin) {
-      line, bytes, header in
+    let decoding = RecordStream.startDecoders(
+      decoders, from: work, into: channel, stackSize: 1 << 20, backwards: backwards
+    ) {
+      line, bytes, header, next in
       switch line {
       case .text(let number, let range):
         let raw = UnsafeBufferPointer(rebasing: bytes[range])
         do {
-          return .decoded(number, try decode(try header!.row(CSVParser.fields(raw, expected: header!.names.count)!)))
+          return .decoded(
+            number, try decode(try header!.row(CSVParser.fields(raw, expected: header!.names.count)!), next))
         } catch let rejection as RecordRejection {
           return .rejected(number, rejection.reason, Array(raw))
         }
@@ -273,14 +289,14 @@ public struct RecordStream {
   /// its number); the group is left when all of them have stopped.
   private static func startDecoders<T>(
     _ count: Int, from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, stackSize: Int,
-    thin: (@Sendable (inout T, T) -> Void)? = nil,
-    _ decode: @escaping @Sendable (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
+    backwards: Bool = false,
+    _ decode: @escaping @Sendable (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?, T?) throws -> StreamItem<T>
   ) -> DispatchGroup {
     let group = DispatchGroup()
     for _ in 0..<max(1, count) {
       group.enter()
       let thread = Thread {
-        decodeBatches(from: work, into: channel, thin: thin, decode)
+        decodeBatches(from: work, into: channel, backwards: backwards, decode)
         group.leave()
       }
       thread.stackSize = stackSize
@@ -290,11 +306,11 @@ public struct RecordStream {
   }
 
   /// A decoding thread: takes batches of lines until there are none, and hands each over
-  /// decoded, with its number.
+  /// decoded, with its number. `backwards`: each batch is decoded last line first, and
+  /// `decode` gets the value decoded from the line after (nil after a line that was not one).
   private static func decodeBatches<T>(
-    from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>,
-    thin: ((inout T, T) -> Void)?,
-    _ decode: (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?) throws -> StreamItem<T>
+    from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, backwards: Bool,
+    _ decode: (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?, T?) throws -> StreamItem<T>
   ) {
     do {
       while let batches = try work.next() {
@@ -302,23 +318,19 @@ public struct RecordStream {
           var items: [StreamItem<T>] = []
           items.reserveCapacity(raw.lines.count)
           try raw.bytes.withUnsafeBufferPointer { bytes in
-            for line in raw.lines {
-              switch line {
-              case .read(let read): items.append(try decode(read, bytes, raw.header))
-              case .rejected(let number, let reason, let range):
-                items.append(.rejected(number, reason, Array(bytes[range])))
-              case .idle: items.append(.idle)
+            var next: T?
+            for i in raw.lines.indices {
+              let item: StreamItem<T>
+              switch raw.lines[backwards ? raw.lines.count - 1 - i : i] {
+              case .read(let read): item = try decode(read, bytes, raw.header, next)
+              case .rejected(let number, let reason, let range): item = .rejected(number, reason, Array(bytes[range]))
+              case .idle: item = .idle
               }
+              if backwards, case .decoded(_, let value) = item { next = value } else { next = nil }
+              items.append(item)
             }
           }
-          if let thin {
-            for i in items.indices.dropLast() {
-              guard case .decoded(let line, var earlier) = items[i], case .decoded(_, let later) = items[i + 1]
-              else { continue }
-              thin(&earlier, later)
-              items[i] = .decoded(line, earlier)
-            }
-          }
+          if backwards { items.reverse() }
           guard channel.send([DecodedBatch(sequence: raw.sequence, items: items)]) else {
             work.cancel()
             return
@@ -680,17 +692,18 @@ extension RecordStream {
     apply: (DecodedIncident, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
-    try stream(csv: reader, header: check, decode: decode, thin: nil, apply: apply, onReject: onReject)
+    try stream(
+      csv: reader, header: check, decode: { row, _ in try decode(row) }, backwards: false, apply: apply,
+      onReject: onReject)
   }
 
   public func run(
     csv reader: LineReader,
     header check: @escaping @Sendable (CSVHeader) throws -> Void,
-    decode: @escaping @Sendable (CSVRow) throws -> ServiceNowRow,
-    thin: (@Sendable (inout ServiceNowRow, ServiceNowRow) -> Void)?,
+    decode: @escaping @Sendable (CSVRow, _ next: ServiceNowRow?) throws -> ServiceNowRow,
     apply: (ServiceNowRow, Int) throws -> Void,
     onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws -> RecordCounts {
-    try stream(csv: reader, header: check, decode: decode, thin: thin, apply: apply, onReject: onReject)
+    try stream(csv: reader, header: check, decode: decode, backwards: true, apply: apply, onReject: onReject)
   }
 }

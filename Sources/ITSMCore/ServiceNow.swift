@@ -10,8 +10,8 @@ public struct ServiceNowRow: Sendable {
   public var team: String?
   public var assignee: String?
   public var priority: Priority?
-  /// The incident as this row has it; nil once a later row of the same incident is known to
-  /// supersede it (`superseded(by:)`), as only the last update's row becomes the incident.
+  /// The incident as this row has it; nil when the next row of the same incident is known to
+  /// supersede it (`superseded(number:modCount:by:)`), as only the last update's row becomes the incident.
   /// Held by reference: rows are copied on their way to the writer, and incidents are large.
   public var decoded: Decoded?
 
@@ -20,11 +20,11 @@ public struct ServiceNowRow: Sendable {
     init(_ incident: DecodedIncident) { self.incident = incident }
   }
 
-  /// Whether `later`, the next row, is sure to win over this one when the rows of an incident
-  /// are ordered by sys_mod_count (`ServiceNowHistory`): then this row's incident need not be
-  /// kept. Rows without a sys_mod_count keep their order; a row with one and a row without are
-  /// not compared here.
-  public func superseded(by later: ServiceNowRow) -> Bool {
+  /// Whether `later`, the next row, is sure to win over a row with this number and
+  /// sys_mod_count when the rows of an incident are ordered by sys_mod_count
+  /// (`ServiceNowHistory`): then that row's incident need not be kept. Rows without a
+  /// sys_mod_count keep their order; a row with one and a row without are not compared here.
+  static func superseded(number: String, modCount: Int?, by later: ServiceNowRow) -> Bool {
     guard later.number == number else { return false }
     switch (modCount, later.modCount) {
     case (let a?, let b?): return b >= a
@@ -192,7 +192,10 @@ public struct ServiceNowReader: Sendable {
     return bytes.isEmpty || (bytes.count == 1 && bytes.first == UInt8(ascii: "?")) ? nil : v
   }
 
-  public func row(_ row: CSVRow, _ layout: Layout) throws -> ServiceNowRow {
+  /// A row as a `ServiceNowRow`. With `next`, the row after it in the input (decoded first):
+  /// when that row supersedes this one, this row is still checked in full, but keeps no
+  /// incident and its other columns (those kept under `extra`) are not read.
+  public func row(_ row: CSVRow, _ layout: Layout, next: ServiceNowRow? = nil) throws -> ServiceNowRow {
     let cells = row.cells
     func value(_ field: Field) -> (String, String)? {
       for column in layout.fields[field.rawValue] {
@@ -210,6 +213,8 @@ public struct ServiceNowReader: Sendable {
       return t
     }
     guard let (_, number) = value(.number) else { throw RecordRejection("'number' is empty") }
+    let modCount = value(.modCount).flatMap { Int($0.1) }
+    let superseded = next.map { ServiceNowRow.superseded(number: number, modCount: modCount, by: $0) } ?? false
     // The row goes straight into the decoder's fields, times as times: no record is built
     // and no time is written out as text to be parsed again.
     var f = IncidentFields()
@@ -282,7 +287,7 @@ public struct ServiceNowReader: Sendable {
       default: break
       }
     }
-    for column in layout.extra {
+    for column in layout.extra where !superseded {
       if let v = ServiceNowReader.given(cells[column.index]), extra[column.name] == nil {
         extra.add(column.name, .string(v))
       }
@@ -291,9 +296,9 @@ public struct ServiceNowReader: Sendable {
     var decoded = try decoder.decode(f)
     decoded.incident.updatedAt = max(decoded.incident.updatedAt, updated ?? decoded.incident.updatedAt)
     return ServiceNowRow(
-      number: number, modCount: value(.modCount).flatMap { Int($0.1) }, updatedAt: updated, state: state,
-      team: decoded.incident.team, assignee: decoded.incident.assignee, priority: priority,
-      decoded: ServiceNowRow.Decoded(decoded))
+      number: number, modCount: modCount, updatedAt: updated, state: state, team: decoded.incident.team,
+      assignee: decoded.incident.assignee, priority: priority,
+      decoded: superseded ? nil : ServiceNowRow.Decoded(decoded))
   }
 }
 

@@ -92,8 +92,7 @@ extension ITSMIncident {
               counts = try stream.run(
                 csv: reader,
                 header: { layout.value = try servicenow.layout(of: $0, source: source) },
-                decode: { try servicenow.row($0, layout.value!) },
-                thin: { earlier, later in if earlier.superseded(by: later) { earlier.decoded = nil } },
+                decode: { row, next in try servicenow.row(row, layout.value!, next: next) },
                 apply: { row, line in
                   if let done = history.add(row) { try apply(done, lastLine) }
                   lastLine = line

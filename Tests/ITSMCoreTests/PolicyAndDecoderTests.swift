@@ -136,6 +136,36 @@ struct CellTests {
     #expect(cell[...].trimmingBlanks == trimmed)
   }
 
+  /// A ServiceNow row decoded beside the next one in the input: only a next row that is sure
+  /// to win (same number, a sys_mod_count as high) makes it keep no incident, and the row is
+  /// checked in full either way.
+  @Test func serviceNowRowsDecodedBesideTheNextOne() throws {
+    let header = CSVHeader([
+      "number", "short_description", "cmdb_ci", "priority", "opened_at", "sys_mod_count", "u_site",
+    ])
+    let reader = ServiceNowReader(
+      decoder: IncidentDecoder(policy: Policy(), now: Timestamp(seconds: 0)),
+      dates: DateReader(pattern: nil, timeZone: TimeZone(identifier: "UTC")!), warnings: ChoiceWarnings())
+    let layout = try reader.layout(of: header, source: "t")
+    func row(_ number: String, _ modCount: String, title: String = "t", next: ServiceNowRow? = nil) throws
+      -> ServiceNowRow
+    {
+      try reader.row(
+        header.row([number, title, "mail", "3 - Moderate", "2026-11-20 09:00:00", modCount, "Lisbon"]), layout,
+        next: next)
+    }
+    let later = try row("INC1", "2")
+    #expect(later.decoded?.incident.incident.extra["u_site"] == .string("Lisbon"))
+    #expect(try row("INC1", "1", next: later).decoded == nil)
+    #expect(try row("INC1", "2", next: later).decoded == nil)
+    // A later sys_mod_count, another incident, or no next row: the row keeps its incident whole.
+    for kept in [try row("INC1", "3", next: later), try row("INC2", "1", next: later), try row("INC1", "1")] {
+      #expect(kept.decoded?.incident.incident.extra["u_site"] == .string("Lisbon"))
+    }
+    // Superseded or not, a bad row is refused.
+    #expect(throws: RecordRejection.self) { try row("INC1", "1", title: "", next: later) }
+  }
+
   @Test(arguments: [
     ("1 - Critical", 1 as Int?, "Critical"), ("3 -  Moderate ", 3, "Moderate"), ("2-High", 2, "High"),
     ("Critical", nil, "Critical"), ("1", 1, "1"), ("12345", nil, "12345"), ("2 High", nil, "2 High"), ("", nil, ""),
