@@ -15,8 +15,8 @@ public final class LicenseStore {
   public private(set) var unknownAccounts = 0
   private let statements = PreparedStatements()
   /// The database file, for reading on a second connection while this one writes (`flag`,
-  /// `reclaim`), as long as this transaction has written nothing before.
-  public var reader: (database: AppDatabase, environment: [String: String])?
+  /// `reclaim`), as long as this connection has written nothing since the store was made.
+  let reader: (database: AppDatabase, environment: [String: String])?
   /// The two statements of `importActivity`, kept at hand: it runs a million times.
   private var activityStatements: (seen: Statement, insert: Statement)?
 
@@ -24,10 +24,17 @@ public final class LicenseStore {
   /// the same state only while it has not changed.
   let changesAtStart: Int
 
-  public init(_ db: Database, context: ChangeContext, now: Timestamp) {
+  /// A store for the transaction of `db`. With `reader` (the database `db` belongs to), the
+  /// store is to be made as the transaction starts: a second connection then sees what this
+  /// one does until it writes.
+  public init(
+    _ db: Database, context: ChangeContext, now: Timestamp,
+    reader: (database: AppDatabase, environment: [String: String])? = nil
+  ) {
     self.db = db
     self.context = context
     self.now = now
+    self.reader = reader
     changesAtStart = db.totalChangesCount
   }
 

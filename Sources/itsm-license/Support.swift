@@ -43,9 +43,10 @@ func withLicenses<T>(
 ) throws -> T {
   try session.global.withWritableDatabase(dryRun: dryRun) { database in
     try database.write(dryRun: dryRun) { db in
-      let store = LicenseStore(db, context: session.context(source: source), now: session.now)
-      store.reader = (database, session.global.environment)
-      return try body(store)
+      try body(
+        LicenseStore(
+          db, context: session.context(source: source), now: session.now,
+          reader: (database, session.global.environment)))
     }
   }
 }

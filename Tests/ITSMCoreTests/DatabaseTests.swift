@@ -28,6 +28,129 @@ struct DatabaseTests {
     }
   }
 
+  /// Text bound through `RawStatement`, many rows to a statement: every size comes back as
+  /// bound; a statement run again, or after a failure, holds only what it was bound to then.
+  @Test func boundTextComesBackAsBound() throws {
+    let database = try temporaryDatabase()
+    let values: [String?] = [
+      "", "a", String(repeating: "é", count: 7), String(repeating: "x", count: 16), nil,
+      String(repeating: "long ", count: 2_000), String(repeating: "z", count: 3 << 20), "last",
+    ]
+    let objects = values.map { $0.map { JSONObject([JSONField("v", .string($0))]) } }
+    try database.write { db in
+      try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY, s TEXT, j TEXT UNIQUE)")
+      let insert = { (count: Int) in
+        try db.makeStatement(
+          sql: "INSERT INTO t (n, s, j) VALUES " + Array(repeating: "(?, ?, ?)", count: count).joined(separator: ", "))
+      }
+      let rows = Array(zip(values.indices, zip(values, objects)))
+      try writeInStatements(rows, prepared: { try insert($0) }) { s, row in
+        s.bind(Int64(row.0))
+        s.bind(row.1.0)
+        s.bind(json: row.1.1)
+      }
+      // The same statement again: a repeated JSON text fails, and the next run binds anew.
+      let one = try insert(1)
+      var failing = RawStatement(one)
+      failing.bind(100 as Int64)
+      failing.bind("x")
+      failing.bind(json: objects[1])
+      #expect(throws: DatabaseError.self) { try failing.execute() }
+      var again = RawStatement(one)
+      again.bind(101 as Int64)
+      again.bind(nil as String?)
+      again.bind(json: JSONObject([JSONField("v", .string("new"))]))
+      try again.execute()
+    }
+    try database.read { db in
+      for (i, value) in values.enumerated() {
+        let row = try Row.fetchOne(db, sql: "SELECT s, j FROM t WHERE n = ?", arguments: [i])!
+        #expect(row["s"] as String? == value)
+        #expect(row["j"] as String? == objects[i].map { JSONSerializer.string($0) })
+      }
+      #expect(try Row.fetchOne(db, sql: "SELECT s, j FROM t WHERE n = 101")!["j"] as String? == #"{"v":"new"}"#)
+      #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t") == values.count + 1)
+    }
+  }
+
+  /// A CHECK or index condition with an IN list of more than two values builds a temporary
+  /// b-tree for every row written: none of the tables written row by row in bulk has one.
+  @Test func bulkWritesBuildNoTemporaryTablePerRow() throws {
+    let database = try temporaryDatabase()
+    let statements = [
+      "INSERT INTO license_cases (num, id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES (1, 'c', 1, 'a', 's', 'r', 'candidate', 0, 1)",
+      "UPDATE license_cases SET state = 'notified' WHERE num = 1",
+      "INSERT INTO license_accounts (id, hr_status, updated_at) VALUES ('a', 'active', 0)",
+      "UPDATE license_accounts SET hr_status = 'departed' WHERE num = 1",
+      "INSERT INTO license_activity (account_num, app, observed_at) VALUES (1, 'a', 0)",
+      "INSERT INTO license_assignments (account_num, app, sku) VALUES (1, 'a', 's')",
+      "INSERT INTO notifications (id, source, entity, entity_id, recipient, channel, reason, message, created_at, next_attempt_at) VALUES ('n', 's', 'e', 'i', 'r', 'c', 'r', 'm', 0, 0)",
+      "UPDATE notifications SET state = 'delivered' WHERE num = 1",
+      "INSERT INTO incidents (id, title, service, status, priority, priority_source, opened_at, updated_at) VALUES ('i', 't', 's', 'new', 3, 'manual', 0, 0)",
+      "UPDATE incidents SET status = 'closed' WHERE num = 1",
+      "INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source) VALUES (0, 'e', 'i', 1, 't', 'a', 's')",
+    ]
+    try database.write { db in
+      for sql in statements {
+        let ops = try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String }
+        #expect(!ops.contains("OpenEphemeral"), "\(sql)")
+      }
+    }
+  }
+
+  /// The license tables made anew by v6 keep every row, and their checks.
+  @Test func licenseTablesKeepTheirRowsThroughV6() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-v6-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let queue = try DatabaseQueue(
+      path: folder.appendingPathComponent("t.db").path, configuration: AppDatabase.configuration([:]))
+    try Schema.migrator.migrate(queue, upTo: "v5-license-case-by-seat")
+    let tables = "SELECT * FROM license_accounts ORDER BY num; SELECT * FROM license_cases ORDER BY num"
+    func dump(_ db: Database) throws -> [[String]] {
+      try tables.split(separator: ";").map { sql in
+        try Row.fetchAll(db, sql: String(sql)).map { $0.description }
+      }
+    }
+    let before = try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO license_accounts (num, id, email, manager, hr_status, departed_at, updated_at)
+            VALUES (1, 'entra:1', 'a@x', 'entra:2', 'active', NULL, 5), (7, 'entra:2', NULL, NULL, 'departed', 9, 6);
+          INSERT INTO license_cases (num, id, account_num, app, sku, reason, state, opened_at, monthly_cost, closed_at)
+            VALUES (3, 'LC-3', 1, 'm365', 'E3', 'inactive', 'notified', 10, 36, NULL),
+                   (4, 'LC-4', 7, 'm365', 'E3', 'departed', 'reclaimed', 10, 36, 11);
+          """)
+      return try dump(db)
+    }
+    try Schema.migrator.migrate(queue)
+    try queue.write { db in
+      #expect(try dump(db) == before)
+      #expect(throws: DatabaseError.self) {
+        try db.execute(sql: "UPDATE license_cases SET state = 'lost' WHERE num = 3")
+      }
+      #expect(throws: DatabaseError.self) {
+        try db.execute(
+          sql:
+            "INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES ('LC-9', 99, 'a', 's', 'r', 'candidate', 0, 1)"
+        )
+      }
+      // One open case per seat, as before.
+      #expect(throws: DatabaseError.self) {
+        try db.execute(
+          sql:
+            "INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES ('LC-5', 1, 'm365', 'E3', 'inactive', 'candidate', 0, 1)"
+        )
+      }
+      let indexes = try String.fetchAll(
+        db,
+        sql:
+          "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'license_cases' AND sql IS NOT NULL ORDER BY name"
+      )
+      #expect(indexes == ["license_cases_open", "license_cases_seat", "license_cases_state"])
+    }
+    try? FileManager.default.removeItem(at: folder)
+  }
+
   @Test func eventsAreAppendOnly() throws {
     let database = try temporaryDatabase()
     try database.write { db in
