@@ -114,21 +114,6 @@ public struct RecordStream {
       onReject: onReject)
   }
 
-  /// The same, with each row decoded beside the one after it: `decode` also gets the row that
-  /// follows in the input, decoded, when it is in the same batch (nil for the last row of a
-  /// batch, or after a refused one). A decoder may then leave out of a row what the next one
-  /// makes unneeded, or work out what changed between the two, on a decoding thread rather
-  /// than on the thread that applies. The rows of a batch are decoded last to first.
-  public func run<T: Sendable>(
-    csv reader: LineReader,
-    header check: @escaping @Sendable (CSVHeader) throws -> Void,
-    decode: @escaping @Sendable (CSVRow, _ next: T?) throws -> T,
-    apply: (T, Int) throws -> Void,
-    onReject: (Int, String, UnsafeBufferPointer<UInt8>) throws -> Void
-  ) throws -> RecordCounts {
-    try stream(csv: reader, header: check, decode: decode, backwards: true, apply: apply, onReject: onReject)
-  }
-
   func stream<T: Sendable>(
     csv reader: LineReader,
     header check: @escaping @Sendable (CSVHeader) throws -> Void,
@@ -307,7 +292,8 @@ public struct RecordStream {
 
   /// A decoding thread: takes batches of lines until there are none, and hands each over
   /// decoded, with its number. `backwards`: each batch is decoded last line first, and
-  /// `decode` gets the value decoded from the line after (nil after a line that was not one).
+  /// `decode` gets the value decoded from the line after it in the input (nil when that line
+  /// is not a decoded record, and for the batch's last line).
   private static func decodeBatches<T>(
     from work: BatchChannel<RawBatch>, into channel: BatchChannel<DecodedBatch<T>>, backwards: Bool,
     _ decode: (RawBatch.Read, UnsafeBufferPointer<UInt8>, CSVHeader?, T?) throws -> StreamItem<T>
@@ -697,6 +683,11 @@ extension RecordStream {
       onReject: onReject)
   }
 
+  /// The ServiceNow rows of a CSV export, each decoded beside the one after it: `decode` also
+  /// gets the row that follows in the input, decoded, when it is in the same batch (nil for
+  /// the last row of a batch, and for a row followed by a refused line). A decoder may then
+  /// leave out of a row what the next one makes unneeded, on a decoding thread. The rows of a
+  /// batch are decoded last to first.
   public func run(
     csv reader: LineReader,
     header check: @escaping @Sendable (CSVHeader) throws -> Void,

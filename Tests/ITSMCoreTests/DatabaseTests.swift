@@ -56,10 +56,10 @@ struct DatabaseTests {
       failing.bind("x")
       failing.bind(json: objects[1])
       #expect(throws: DatabaseError.self) { try failing.execute() }
+      // Bound in part: what is left unbound is NULL, not what the failed run had.
       var again = RawStatement(one)
       again.bind(101 as Int64)
-      again.bind(nil as String?)
-      again.bind(json: JSONObject([JSONField("v", .string("new"))]))
+      again.bind("fresh")
       try again.execute()
     }
     try database.read { db in
@@ -68,13 +68,15 @@ struct DatabaseTests {
         #expect(row["s"] as String? == value)
         #expect(row["j"] as String? == objects[i].map { JSONSerializer.string($0) })
       }
-      #expect(try Row.fetchOne(db, sql: "SELECT s, j FROM t WHERE n = 101")!["j"] as String? == #"{"v":"new"}"#)
+      let again = try Row.fetchOne(db, sql: "SELECT s, j FROM t WHERE n = 101")!
+      #expect(again["s"] as String? == "fresh")
+      #expect(again["j"] as String? == nil)
       #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t") == values.count + 1)
     }
   }
 
   /// A CHECK or index condition with an IN list of more than two values builds a temporary
-  /// b-tree for every row written: none of the tables written row by row in bulk has one.
+  /// b-tree for every row written: none of the tables itsm writes in bulk has one.
   @Test func bulkWritesBuildNoTemporaryTablePerRow() throws {
     let database = try temporaryDatabase()
     let statements = [
@@ -89,6 +91,9 @@ struct DatabaseTests {
       "INSERT INTO incidents (id, title, service, status, priority, priority_source, opened_at, updated_at) VALUES ('i', 't', 's', 'new', 3, 'manual', 0, 0)",
       "UPDATE incidents SET status = 'closed' WHERE num = 1",
       "INSERT INTO events (at, entity, entity_id, entity_num, type, actor, source) VALUES (0, 'e', 'i', 1, 't', 'a', 's')",
+      "INSERT INTO failure_modes (id, service, component, failure_mode, effect, cause, severity, occurrence, detection, rpn, action_priority, status, created_at, updated_at) VALUES ('f', 's', 'c', 'm', 'e', 'c', 1, 1, 1, 1, 'L', 'open', 0, 0)",
+      "UPDATE failure_modes SET action_priority = 'H' WHERE num = 1",
+      "INSERT INTO escalation_state (incident_num) VALUES (1)",
     ]
     try database.write { db in
       for sql in statements {
@@ -98,57 +103,59 @@ struct DatabaseTests {
     }
   }
 
-  /// The license tables made anew by v6 keep every row, and their checks.
-  @Test func licenseTablesKeepTheirRowsThroughV6() throws {
+  /// The tables made anew by v6 keep every row, their checks, keys and indexes.
+  @Test func tablesMadeAnewByV6KeepTheirRowsChecksAndIndexes() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-v6-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
     let queue = try DatabaseQueue(
       path: folder.appendingPathComponent("t.db").path, configuration: AppDatabase.configuration([:]))
     try Schema.migrator.migrate(queue, upTo: "v5-license-case-by-seat")
-    let tables = "SELECT * FROM license_accounts ORDER BY num; SELECT * FROM license_cases ORDER BY num"
+    let tables = ["license_accounts", "license_cases", "license_assignments", "failure_modes"]
     func dump(_ db: Database) throws -> [[String]] {
-      try tables.split(separator: ";").map { sql in
-        try Row.fetchAll(db, sql: String(sql)).map { $0.description }
-      }
+      try tables.map { try Row.fetchAll(db, sql: "SELECT * FROM \($0) ORDER BY 1").map(\.description) }
     }
-    let before = try queue.write { db in
+    func indexes(_ db: Database) throws -> [String] {
+      try String.fetchAll(
+        db,
+        sql: """
+          SELECT name || ': ' || sql FROM sqlite_schema
+          WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('license_cases', 'failure_modes') ORDER BY name
+          """)
+    }
+    let (rows, indexesBefore) = try queue.write { db in
       try db.execute(
         sql: """
           INSERT INTO license_accounts (num, id, email, manager, hr_status, departed_at, updated_at)
             VALUES (1, 'entra:1', 'a@x', 'entra:2', 'active', NULL, 5), (7, 'entra:2', NULL, NULL, 'departed', 9, 6);
+          INSERT INTO license_assignments (account_num, app, sku, since) VALUES (1, 'm365', 'E3', 2), (7, 'm365', 'E3', 3);
           INSERT INTO license_cases (num, id, account_num, app, sku, reason, state, opened_at, monthly_cost, closed_at)
             VALUES (3, 'LC-3', 1, 'm365', 'E3', 'inactive', 'notified', 10, 36, NULL),
                    (4, 'LC-4', 7, 'm365', 'E3', 'departed', 'reclaimed', 10, 36, 11);
+          INSERT INTO failure_modes (num, id, service, component, failure_mode, effect, cause, severity, occurrence,
+            detection, rpn, action_priority, status, created_at, updated_at)
+            VALUES (2, 'FM-2', 'mail', 'smtp', 'queue full', 'no mail', 'disk', 7, 5, 3, 105, 'M', 'open', 1, 2);
           """)
-      return try dump(db)
+      return (try dump(db), try indexes(db))
     }
     try Schema.migrator.migrate(queue)
-    try queue.write { db in
-      #expect(try dump(db) == before)
-      #expect(throws: DatabaseError.self) {
-        try db.execute(sql: "UPDATE license_cases SET state = 'lost' WHERE num = 3")
+    try queue.write { (db: Database) throws -> Void in
+      #expect(try dump(db) == rows)
+      #expect(try indexes(db) == indexesBefore)
+      for bad in [
+        "UPDATE license_cases SET state = 'lost' WHERE num = 3",
+        "UPDATE license_accounts SET hr_status = 'gone' WHERE num = 1",
+        "UPDATE failure_modes SET action_priority = 'X' WHERE num = 2",
+        // An account that does not exist, for a case and for a seat.
+        "INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES ('LC-9', 99, 'a', 's', 'r', 'candidate', 0, 1)",
+        "INSERT INTO license_assignments (account_num, app, sku) VALUES (99, 'a', 's')",
+        // One open case per seat.
+        "INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES ('LC-5', 1, 'm365', 'E3', 'inactive', 'candidate', 0, 1)",
+      ] {
+        #expect(throws: DatabaseError.self, "\(bad)") { try db.execute(sql: bad) }
       }
-      #expect(throws: DatabaseError.self) {
-        try db.execute(
-          sql:
-            "INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES ('LC-9', 99, 'a', 's', 'r', 'candidate', 0, 1)"
-        )
-      }
-      // One open case per seat, as before.
-      #expect(throws: DatabaseError.self) {
-        try db.execute(
-          sql:
-            "INSERT INTO license_cases (id, account_num, app, sku, reason, state, opened_at, monthly_cost) VALUES ('LC-5', 1, 'm365', 'E3', 'inactive', 'candidate', 0, 1)"
-        )
-      }
-      let indexes = try String.fetchAll(
-        db,
-        sql:
-          "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'license_cases' AND sql IS NOT NULL ORDER BY name"
-      )
-      #expect(indexes == ["license_cases_open", "license_cases_seat", "license_cases_state"])
+      #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM license_accounts WHERE num = 7") }
     }
-    try? FileManager.default.removeItem(at: folder)
   }
 
   @Test func eventsAreAppendOnly() throws {

@@ -66,6 +66,33 @@ struct LineReaderTests {
     #expect(records.map(\.1) == [["a", "b"], ["1", "x\n\n   \ny, z"], ["2", "\"q\""]])
   }
 
+  /// The ServiceNow stream decodes each batch last row first, each row beside the next one in
+  /// the input: the rows come back in input order, and a row's `next` is the row after it when
+  /// that one was decoded in the same batch (of 256 lines), else nil.
+  @Test func csvRowsAreDecodedBesideTheNextOneInInputOrder() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)").path
+    // 600 rows; every 97th has a cell too many and is refused.
+    let refused = Set(stride(from: 40, to: 600, by: 97))
+    let text = "number,x\n" + (0..<600).map { refused.contains($0) ? "r\($0),1,2\n" : "r\($0),1\n" }.joined()
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var seen: [(number: String, next: String?)] = []
+    let counts = try RecordStream(skipInvalid: true).run(
+      csv: try LineReader(path: path), header: { _ in },
+      decode: { row, next in
+        ServiceNowRow(
+          number: row.cells[0], modCount: nil, updatedAt: nil, state: nil, team: next?.number, assignee: nil,
+          priority: nil, decoded: nil)
+      }, apply: { row, _ in seen.append((row.number, row.team)) }, onReject: { _, _, _ in })
+    #expect(counts.rejected == refused.count)
+    let kept = (0..<600).filter { !refused.contains($0) }
+    #expect(seen.map(\.number) == kept.map { "r\($0)" })
+    for (row, i) in zip(seen, kept) {
+      let expected = i + 1 < 600 && (i + 1) % 256 != 0 && !refused.contains(i + 1) ? "r\(i + 1)" : nil
+      #expect(row.next == expected, "row \(i)")
+    }
+  }
+
   @Test func csvQuoteNeverClosedIsRefusedAtTheLineLimitNotHeldToTheEnd() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)").path
     // Line 2 opens a quote that never closes; each later line is 10 bytes.
