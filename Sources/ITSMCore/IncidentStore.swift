@@ -629,20 +629,19 @@ struct FactsQuery: Sendable {
     return low...high
   }
 
-  /// Runs the query: `body` gets each row and the incident's escalation counts, if
-  /// itsm-escalate keeps any.
-  func run(_ db: Database, rows: ClosedRange<Int64>?, _ body: (ColumnReader, EscalationCounts?) throws -> Void)
-    throws
-  {
+  /// Incidents resolved in the window but opened before it are needed only when the window
+  /// has a start; without one, every incident resolved before `until` was opened before it.
+  var needsResolved: Bool { since != nil && resolvedSince != nil }
+
+  /// The statement over `rows` (all rows when nil), and whether it is read beside
+  /// `FactsQuery.statesSQL` (a merge) rather than joined to the escalation states.
+  func sql(rows: ClosedRange<Int64>?) -> (sql: String, merges: Bool) {
     let human =
       firstHumanAction
       ? "(SELECT min(at) FROM events e WHERE e.entity_num = i.num AND e.entity = 'incident' AND e.source = 'cli' AND e.type <> 'opened')"
       : "NULL"
-    // Incidents resolved in the window but opened before it are needed only when the window
-    // has a start; without one, every incident resolved before `until` was opened before it.
     // The OR of two ranges uses both indexes (opened_at, first_resolved_at); the calculators
-    // need no order (only the merge below orders by row number, which a range read gives).
-    let needsResolved = since != nil && resolvedSince != nil
+    // need no order (only the merge orders by row number, which a range read gives).
     var condition =
       needsResolved
       // Open incidents too, however old: their clocks may stop or breach in the window.
@@ -666,6 +665,22 @@ struct FactsQuery: Sendable {
       FROM incidents i \(merges ? "" : "LEFT JOIN escalation_state s ON s.incident_num = i.num")
       WHERE \(condition)\(merges ? " ORDER BY i.num" : "")
       """
+    return (sql, merges)
+  }
+
+  /// itsm-escalate's counts over a range of incidents' row numbers, in row order: merged with
+  /// the facts of the same range.
+  static let statesSQL = """
+    SELECT incident_num, escalations_timeout, escalations_manual, held_seconds, held_since
+    FROM escalation_state WHERE incident_num BETWEEN ? AND ? ORDER BY incident_num
+    """
+
+  /// Runs the query: `body` gets each row and the incident's escalation counts, if
+  /// itsm-escalate keeps any.
+  func run(_ db: Database, rows: ClosedRange<Int64>?, _ body: (ColumnReader, EscalationCounts?) throws -> Void)
+    throws
+  {
+    let (sql, merges) = sql(rows: rows)
     var statement = RawStatement(try db.makeStatement(sql: sql))
     if let rows {
       statement.bind(rows.lowerBound)
@@ -686,12 +701,7 @@ struct FactsQuery: Sendable {
       }
       return
     }
-    var states = RawStatement(
-      try db.makeStatement(
-        sql: """
-          SELECT incident_num, escalations_timeout, escalations_manual, held_seconds, held_since
-          FROM escalation_state WHERE incident_num BETWEEN ? AND ? ORDER BY incident_num
-          """))
+    var states = RawStatement(try db.makeStatement(sql: FactsQuery.statesSQL))
     states.bind(rows.lowerBound)
     states.bind(rows.upperBound)
     var cursor = MergeCursor(states)

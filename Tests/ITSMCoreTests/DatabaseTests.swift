@@ -240,6 +240,32 @@ struct DatabaseTests {
 
 @Suite("report facts read in two parts")
 struct ParallelFactsTests {
+  /// A part of the table read by row range, and itsm-escalate's counts over the same range,
+  /// both come in row order as stored: the merge of the two sorts nothing and looks nothing up.
+  @Test(arguments: [(nil as Int?, nil as Int?), (0, 4000)])
+  func aPartAndItsEscalationCountsAreReadInRowOrderWithoutASort(since: Int?, until: Int?) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-facts-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let database = try AppDatabase.openForWriting(path: folder.appendingPathComponent("t.db").path, environment: [:])
+    let query = FactsQuery(
+      since: since.map { Timestamp(seconds: Int64($0)) }, resolvedSince: since.map { Timestamp(seconds: Int64($0)) },
+      until: until.map { Timestamp(seconds: Int64($0)) }, firstHumanAction: false)
+    let (sql, merges) = query.sql(rows: 1...100)
+    #expect(merges)
+    try database.read { db in
+      for text in [sql, FactsQuery.statesSQL] {
+        let marks = text.filter { $0 == "?" }.count
+        let plan = try Row.fetchAll(
+          db, sql: "EXPLAIN QUERY PLAN " + text, arguments: StatementArguments(Array(repeating: 1, count: marks))
+        ).map { $0["detail"] as String }
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        #expect(plan.contains { $0.contains("INTEGER PRIMARY KEY (rowid>? AND rowid<?)") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("escalation_state") && text == sql }, "\(plan)")
+      }
+    }
+  }
+
   @Test(arguments: [(0, 4000), (3000, 3300)])
   func twoConnectionsFindTheSameFactsAsOne(since: Int, until: Int) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-facts-\(UUID().uuidString)")
