@@ -232,18 +232,11 @@ public struct IncidentStore {
     if let database, let (split, parts) = try halves(of: query, over: rowsPerPart) {
       let done = try database.scanInParallel(
         parts: parts.count, environment: environment,
-        produce: { part, db, send in
-          let causes = CauseKeyCache()
-          try split.run(db, rows: parts[part]) { c, counts in
-            if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { try send(facts) }
-          }
-        }, consume: body)
+        produce: { part, db, send in try split.forEachFacts(db, rows: parts[part], policy: policy, send) },
+        consume: body)
       if done { return }
     }
-    let causes = CauseKeyCache()
-    try query.run(db, rows: nil) { c, counts in
-      if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { try body(facts) }
-    }
+    try query.forEachFacts(db, rows: nil, policy: policy, body)
   }
 
   /// Like `forEachFacts`, but for a calculator that can be split: with `database` and a
@@ -263,10 +256,7 @@ public struct IncidentStore {
         parts: parts.count, environment: environment,
         { part, db in
           var reducer = make()
-          let causes = CauseKeyCache()
-          try split.run(db, rows: parts[part]) { c, counts in
-            if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { reducer.add(facts) }
-          }
+          try split.forEachFacts(db, rows: parts[part], policy: policy) { reducer.add($0) }
           return reducer
         })
       {
@@ -276,10 +266,7 @@ public struct IncidentStore {
       }
     }
     var reducer = make()
-    let causes = CauseKeyCache()
-    try query.run(db, rows: nil) { c, counts in
-      if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { reducer.add(facts) }
-    }
+    try query.forEachFacts(db, rows: nil, policy: policy) { reducer.add($0) }
     return reducer
   }
 
@@ -674,6 +661,17 @@ struct FactsQuery: Sendable {
     SELECT incident_num, escalations_timeout, escalations_manual, held_seconds, held_since
     FROM escalation_state WHERE incident_num BETWEEN ? AND ? ORDER BY incident_num
     """
+
+  /// Runs the query and hands `body` each row as facts (a row whose priority is out of range
+  /// is passed over), with a cache of root causes of this read's own.
+  func forEachFacts(
+    _ db: Database, rows: ClosedRange<Int64>?, policy: Policy, _ body: (IncidentFacts) throws -> Void
+  ) throws {
+    let causes = CauseKeyCache()
+    try run(db, rows: rows) { c, counts in
+      if let facts = IncidentStore.facts(c, counts, policy: policy, causes: causes) { try body(facts) }
+    }
+  }
 
   /// Runs the query: `body` gets each row and the incident's escalation counts, if
   /// itsm-escalate keeps any.

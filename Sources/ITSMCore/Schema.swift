@@ -250,90 +250,43 @@ public enum Schema {
     migrator.registerMigration("v6-checks-without-in-lists") { db in
       try rebuild(
         db, "license_accounts",
-        """
-        num INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        email TEXT,
-        name TEXT,
-        manager TEXT,
-        department TEXT,
-        hr_status TEXT NOT NULL CHECK (hr_status = 'active' OR hr_status = 'departed' OR hr_status = 'unknown'),
-        departed_at INTEGER,
-        hired_at INTEGER,
-        exempt_reason TEXT,
-        extra TEXT,
-        updated_at INTEGER NOT NULL
-        """)
+        changing: "hr_status IN ('active', 'departed', 'unknown')",
+        to: "hr_status = 'active' OR hr_status = 'departed' OR hr_status = 'unknown'")
       try rebuild(
         db, "license_cases",
-        """
-        num INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        account_num INTEGER NOT NULL REFERENCES license_accounts(num),
-        app TEXT NOT NULL,
-        sku TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (
-          state = 'candidate' OR state = 'notified' OR state = 'kept' OR state = 'reclaimed' OR state = 'downgraded'),
-        opened_at INTEGER NOT NULL,
-        notified_at INTEGER,
-        grace_until INTEGER,
-        closed_at INTEGER,
-        kept_by TEXT,
-        monthly_cost REAL NOT NULL,
-        saved_monthly REAL,
-        downgraded_to TEXT
-        """,
-        indexes: """
-          CREATE UNIQUE INDEX license_cases_open ON license_cases(account_num, app, sku)
-            WHERE state IN ('candidate', 'notified');
-          CREATE INDEX license_cases_state ON license_cases(state, closed_at);
-          CREATE INDEX license_cases_seat ON license_cases(account_num, app, sku);
-          """)
+        changing: "state IN ('candidate', 'notified', 'kept', 'reclaimed', 'downgraded')",
+        to: "state = 'candidate' OR state = 'notified' OR state = 'kept' OR state = 'reclaimed' OR state = 'downgraded'"
+      )
       try rebuild(
         db, "failure_modes",
-        """
-        num INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        service TEXT NOT NULL,
-        component TEXT NOT NULL,
-        function TEXT,
-        failure_mode TEXT NOT NULL,
-        effect TEXT NOT NULL,
-        cause TEXT NOT NULL,
-        prevention TEXT,
-        detection_controls TEXT,
-        severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 10),
-        occurrence INTEGER NOT NULL CHECK (occurrence BETWEEN 1 AND 10),
-        detection INTEGER NOT NULL CHECK (detection BETWEEN 1 AND 10),
-        rpn INTEGER NOT NULL,
-        action_priority TEXT NOT NULL CHECK (action_priority = 'H' OR action_priority = 'M' OR action_priority = 'L'),
-        owner TEXT,
-        status TEXT NOT NULL,
-        actions TEXT,
-        alerting INTEGER NOT NULL DEFAULT 0,
-        alerts_raised INTEGER NOT NULL DEFAULT 0,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        extra TEXT
-        """,
-        indexes: "CREATE INDEX failure_modes_service ON failure_modes(service);")
+        changing: "action_priority IN ('H', 'M', 'L')",
+        to: "action_priority = 'H' OR action_priority = 'M' OR action_priority = 'L'")
     }
     return migrator
   }
 
-  /// Makes `table` anew with the columns of `definition` (the same names), copies its rows
-  /// column by column, and makes its `indexes` again; for a change SQLite cannot make in
-  /// place. Run inside a migration, where foreign keys are checked at the end.
-  private static func rebuild(_ db: Database, _ table: String, _ definition: String, indexes: String = "") throws {
-    let names = try db.columns(in: table).map(\.name.quotedDatabaseIdentifier).joined(separator: ", ")
+  /// Makes `table` anew from its own definition with `old` (found there once) changed to
+  /// `new`, copies its rows and makes its indexes again, each from its own definition: for a
+  /// change SQLite cannot make in place, such as a CHECK. Run inside a migration, where
+  /// foreign keys are checked at the end.
+  private static func rebuild(_ db: Database, _ table: String, changing old: String, to new: String) throws {
+    let definition = "SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type = ? AND sql IS NOT NULL"
+    guard let sql = try String.fetchOne(db, sql: definition, arguments: [table, "table"]) else {
+      throw ITSMError.operationFailed("the database has no table \(table) to migrate")
+    }
+    let head = "CREATE TABLE \(table) ("
+    guard sql.hasPrefix(head), sql.ranges(of: old).count == 1 else {
+      throw ITSMError.operationFailed("table \(table) is not as this migration expects: \(sql)")
+    }
+    let indexes = try String.fetchAll(db, sql: definition, arguments: [table, "index"])
+    // The same columns in the same order: the rows copy as they are.
     try db.execute(
       sql: """
-        CREATE TABLE \(table)_new (\(definition));
-        INSERT INTO \(table)_new (\(names)) SELECT \(names) FROM \(table);
+        CREATE TABLE \(table)_new (\(sql.dropFirst(head.count).replacing(old, with: new));
+        INSERT INTO \(table)_new SELECT * FROM \(table);
         DROP TABLE \(table);
         ALTER TABLE \(table)_new RENAME TO \(table);
-        \(indexes)
         """)
+    for index in indexes { try db.execute(sql: index) }
   }
 }
