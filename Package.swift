@@ -21,9 +21,12 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
   ],
   targets: [
+    // The one SQLite setting Swift cannot make (sqlite3_config is variadic).
+    .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
       name: "ITSMCore",
       dependencies: [
+        "CSQLiteSetup",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Yams", package: "Yams"),

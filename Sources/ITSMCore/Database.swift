@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import Foundation
 import GRDB
 
@@ -97,6 +98,7 @@ public final class AppDatabase: @unchecked Sendable {
   }
 
   static func configuration(_ environment: [String: String]) -> Configuration {
+    _ = AppDatabase.sqliteSetUp
     var config = Configuration()
     config.busyMode = .timeout(busyTimeout(environment: environment))
     config.foreignKeysEnabled = true
@@ -105,6 +107,23 @@ public final class AppDatabase: @unchecked Sendable {
       // A larger page cache keeps bulk imports' index pages in memory (32 MiB at most).
       try db.execute(sql: "PRAGMA cache_size = -32768")
     }
+    return config
+  }
+
+  /// Process-wide SQLite settings, made once, before this process's first connection (every
+  /// connection takes its configuration from `configuration`): memory statistics off (see
+  /// CSQLiteSetup.h). The result: SQLITE_OK, or SQLITE_MISUSE when a connection opened
+  /// elsewhere first (a test's), which leaves the default.
+  static let sqliteSetUp = itsm_sqlite_disable_memstatus()
+
+  /// For the read-only connections of a scan split between threads: the default page cache
+  /// (2 MiB), enough for the indexes' upper levels. A scan reads each page of a table once, and
+  /// filling 32 MiB of cache on each thread cost more than it saved: every page SQLite
+  /// allocates takes a lock all connections share, and grows a thread's heap a page at a time.
+  static func scanConfiguration(_ environment: [String: String]) -> Configuration {
+    var config = configuration(environment)
+    config.readonly = true
+    config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -2000") }
     return config
   }
 
@@ -258,8 +277,7 @@ extension AppDatabase {
     parts: Int, environment: [String: String], _ body: @escaping @Sendable (Int, Database) throws -> T
   ) throws -> [T]? {
     guard parts > 1, writer.path != ":memory:", FileManager.default.fileExists(atPath: path) else { return nil }
-    var config = AppDatabase.configuration(environment)
-    config.readonly = true
+    let config = AppDatabase.scanConfiguration(environment)
     let queues = try AppDatabase.mapErrors(path) {
       try (0..<parts).map { _ in try DatabaseQueue(path: path, configuration: config) }
     }
@@ -302,8 +320,7 @@ extension AppDatabase {
     consume: (T) throws -> Void
   ) throws -> Bool {
     guard writer.path != ":memory:", FileManager.default.fileExists(atPath: path) else { return false }
-    var config = AppDatabase.configuration(environment)
-    config.readonly = true
+    let config = AppDatabase.scanConfiguration(environment)
     let queues = try AppDatabase.mapErrors(path) {
       try (0..<parts).map { _ in try DatabaseQueue(path: path, configuration: config) }
     }

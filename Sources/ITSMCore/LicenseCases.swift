@@ -368,6 +368,25 @@ extension LicenseStore {
     }
   }
 
+  /// The open cases `reclaim` steps, in row order, with what it needs of their accounts (bind:
+  /// now, then the exempt groups). They are read from the oldest open case on, in row order,
+  /// with the state tested per row (the +): read through the state index instead, they would
+  /// be sorted by number before the first came out, and no step could start until the whole
+  /// read had ended.
+  static func reclaimCasesSQL(exemptGroups: Int = 0) -> String {
+    """
+    SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
+      (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
+      m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?, a.hr_status,
+      \(LicenseStore.inGroups(exemptGroups))
+    FROM license_cases c JOIN license_accounts a ON a.num = c.account_num
+    LEFT JOIN license_accounts m ON m.id = a.manager
+    WHERE c.num >= (SELECT min(num) FROM license_cases WHERE state IN ('candidate', 'notified'))
+      AND +c.state IN ('candidate', 'notified')
+    ORDER BY c.num
+    """
+  }
+
   /// One nightly step for every open case, each done once: a departed account's seat is
   /// reclaimed at once; an exempt account, one active again since the case opened, or (for an
   /// unassigned seat) one the directory now lists is kept; a candidate's manager is notified (one notification, through the outbox) and the grace
@@ -375,37 +394,23 @@ extension LicenseStore {
   /// policy names a lower SKU. Returns what it did, as `license.action` records.
   public func reclaim(rules: LicenseRules) throws -> (actions: [LicenseAction], queued: Int) {
     let prices = try prices()
-    var actions: [LicenseAction] = []
     let groups = rules.exemptGroups.sorted()
-    let sql = """
-      SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,
-        (SELECT max(last_active_at) FROM license_activity v WHERE v.account_num = c.account_num AND v.app = c.app),
-        m.email, a.email, a.hr_status = 'departed' AND a.departed_at <= ?, a.hr_status,
-        \(LicenseStore.inGroups(groups.count))
-      FROM license_cases c JOIN license_accounts a ON a.num = c.account_num
-      LEFT JOIN license_accounts m ON m.id = a.manager
-      WHERE c.state IN ('candidate', 'notified') ORDER BY c.num
-      """
-    // Through the C API, as GRDB's rows copy and box every value of tens of thousands of cases.
-    struct Open: Sendable {
-      var c: LicenseCase
-      var exemptReason, department, manager, managerEmail, email: String?
-      var lastActive: Int64?
-      var departed: Bool
-      var known: Bool
-      var inExemptGroup: Bool
-    }
+    let sql = LicenseStore.reclaimCasesSQL(exemptGroups: groups.count)
+    // Read through the C API, as GRDB's rows copy and box every value of tens of thousands of
+    // cases. What each step is to do is worked out on the reading thread too (the records
+    // printed are not: made there and kept, they grew that thread's heap a page at a time);
+    // this one writes.
     let now = now
-    let read = { @Sendable (db: Database, send: (Open) throws -> Void) throws in
+    let read = { @Sendable (db: Database, send: (ReclaimStep) throws -> Void) throws in
       var statement = RawStatement(try db.makeStatement(sql: sql))
       statement.bind(now.seconds)
       for group in groups { statement.bind(group) }
       try statement.forEachRow { r in
-        try send(
-          Open(
-            c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
-            managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0,
-            known: r.string(22) != "unknown", inExemptGroup: (r.int(23) ?? 0) != 0))
+        let open = OpenCase(
+          c: LicenseCase(columns: r), exemptReason: r.string(15), department: r.string(16), manager: r.string(17),
+          managerEmail: r.string(19), email: r.string(20), lastActive: r.int(18), departed: (r.int(21) ?? 0) != 0,
+          known: r.string(22) != "unknown", inExemptGroup: (r.int(23) ?? 0) != 0)
+        if let step = ReclaimStep(open, rules: rules, prices: prices, now: now) { try send(step) }
       }
     }
     let deleteSeat = try prepared(
@@ -421,84 +426,125 @@ extension LicenseStore {
     }
     // Every step is buffered and written many to a statement; seats are changed at once.
     var writes = CaseWrites()
-    func step(_ row: Open) throws {
-      let c = row.c
-      let exempt = rules.exempts(
-        account: c.account, department: row.department, byHand: row.exemptReason != nil,
-        inExemptGroup: row.inExemptGroup)
-      let lastActive = row.lastActive.map(Timestamp.init(seconds:))
-      // Whatever the case was opened for, a person who has left loses the seat now.
-      let departed = row.departed
-      let window = Int64(rules.inactiveDays(for: c.app)) * 86_400
-      var done: LicenseCase?
-      var action = ""
-      if exempt && !departed {
-        done = writes.keep(c, by: "exempt", reason: "account exempt", at: now)
-        action = "kept"
-      } else if !departed, c.reason == "inactive" || c.reason == "never_used", let lastActive,
-        c.reason == "never_used" || lastActive.seconds >= now.seconds - window
-      {
-        done = writes.keep(c, by: "active", reason: "active again at \(lastActive.rfc3339)", at: now)
-        action = "kept"
-      } else if !departed, c.reason == "unassigned", row.known {
-        done = writes.keep(c, by: "directory", reason: "the directory lists the account", at: now)
-        action = "kept"
-      } else if departed || c.reason == "departed"
-        || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true))
-      {
-        // An idle seat may move to a cheaper SKU; a departed account's or a duplicate goes.
-        if !departed, c.reason == "inactive" || c.reason == "never_used",
-          let lower = rules.apps[c.app]?.downgrade[c.sku],
-          lower != c.sku, let lowerPrice = prices["\(c.app)\u{1F}\(lower)"]
-        {
-          let saved = max(0, c.monthlyCost - lowerPrice)
-          try removeSeat(c)
-          try exec(
-            """
-            INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
-            SELECT account_num, ?, ?, ? FROM license_cases WHERE num = ?
-            """, [c.app, lower, now.seconds, c.num])
-          done = writes.step(c, to: "downgraded", at: now) {
-            $0.closedAt = now
-            $0.savedMonthly = saved
-            $0.downgradedTo = lower
-          }
-          action = "downgraded"
-        } else {
-          try removeSeat(c)
-          done = writes.step(c, to: "reclaimed", at: now) {
-            $0.closedAt = now
-            $0.savedMonthly = c.monthlyCost
-          }
-          action = "reclaimed"
-        }
-      } else if c.state == "candidate" {
-        let graceUntil = Timestamp(seconds: now.seconds + rules.gracePeriod.seconds)
-        let target = (row.managerEmail ?? row.manager).map { EscalationTarget(.person, $0) } ?? rules.notify
-        let notification = NotificationDraft(
-          key: "license|\(c.id)|notify", source: "license", entity: "license.case", entityID: c.id, entityNum: c.num,
-          priority: nil, target: target, reason: "license_\(c.reason)", level: nil,
-          message: c.reason == "unassigned"
-            ? "\(c.app) \(c.sku) is held by \(row.email ?? c.account), an account the directory does not know: the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless the directory lists it or it is kept (itsm-license keep \(c.id) --reason ...)"
-            : "\(c.app) \(c.sku) of \(row.email ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
-          createdAt: now)
-        writes.notify(notification)
-        let data = JSONObject([
-          JSONField("notification", .string(notification.id)), JSONField("to", .string(target.description)),
-        ])
-        done = writes.step(c, to: "notified", at: now, data: data) {
-          $0.notifiedAt = now
-          $0.graceUntil = graceUntil
-        }
-        action = "notified"
+    var actions: [LicenseAction] = []
+    func apply(_ step: ReclaimStep) throws {
+      let c = step.next
+      switch step.seat {
+      case .kept: break
+      case .removed: try removeSeat(c)
+      case .downgraded(let lower):
+        try removeSeat(c)
+        try exec(
+          """
+          INSERT OR IGNORE INTO license_assignments (account_num, app, sku, since)
+          SELECT account_num, ?, ?, ? FROM license_cases WHERE num = ?
+          """, [c.app, lower, now.seconds, c.num])
       }
-      guard let done else { return }
-      actions.append(LicenseAction(action: action, case: done, at: now))
+      if let notification = step.notification { writes.notify(notification) }
+      writes.add(step.next, step.event)
+      actions.append(step.action)
       try writes.flush(self, all: false)
     }
-    try overlapping(read, step)
+    try overlapping(read, apply)
     try writes.flush(self, all: true)
     return (actions, writes.queued)
+  }
+}
+
+/// An open case as `reclaim` reads it, with what it needs of the account.
+struct OpenCase: Sendable {
+  var c: LicenseCase
+  var exemptReason, department, manager, managerEmail, email: String?
+  var lastActive: Int64?
+  var departed: Bool
+  var known: Bool
+  var inExemptGroup: Bool
+}
+
+/// What `reclaim` does to one open case, worked out from the case alone (on any thread):
+/// the case as it is then, its event, the notification to send, what becomes of the seat,
+/// and the action to print.
+struct ReclaimStep: Sendable {
+  enum Seat: Sendable {
+    case kept
+    case removed
+    case downgraded(to: String)
+  }
+  var seat = Seat.kept
+  var next: LicenseCase
+  var event: EventDraft
+  var notification: NotificationDraft?
+  var action: LicenseAction
+
+  /// Nil when the case waits (a notified case within its grace period).
+  init?(_ row: OpenCase, rules: LicenseRules, prices: [String: Double], now: Timestamp) {
+    let c = row.c
+    let exempt = rules.exempts(
+      account: c.account, department: row.department, byHand: row.exemptReason != nil,
+      inExemptGroup: row.inExemptGroup)
+    let lastActive = row.lastActive.map(Timestamp.init(seconds:))
+    // Whatever the case was opened for, a person who has left loses the seat now.
+    let departed = row.departed
+    let window = Int64(rules.inactiveDays(for: c.app)) * 86_400
+    let action: String
+    if exempt && !departed {
+      (next, event) = CaseWrites.kept(c, by: "exempt", reason: "account exempt", at: now)
+      action = "kept"
+    } else if !departed, c.reason == "inactive" || c.reason == "never_used", let lastActive,
+      c.reason == "never_used" || lastActive.seconds >= now.seconds - window
+    {
+      (next, event) = CaseWrites.kept(c, by: "active", reason: "active again at \(lastActive.rfc3339)", at: now)
+      action = "kept"
+    } else if !departed, c.reason == "unassigned", row.known {
+      (next, event) = CaseWrites.kept(c, by: "directory", reason: "the directory lists the account", at: now)
+      action = "kept"
+    } else if departed || c.reason == "departed"
+      || (c.state == "notified" && (c.graceUntil.map { now >= $0 } ?? true))
+    {
+      // An idle seat may move to a cheaper SKU; a departed account's or a duplicate goes.
+      if !departed, c.reason == "inactive" || c.reason == "never_used",
+        let lower = rules.apps[c.app]?.downgrade[c.sku],
+        lower != c.sku, let lowerPrice = prices["\(c.app)\u{1F}\(lower)"]
+      {
+        let saved = max(0, c.monthlyCost - lowerPrice)
+        seat = .downgraded(to: lower)
+        (next, event) = CaseWrites.stepped(c, to: "downgraded", at: now) {
+          $0.closedAt = now
+          $0.savedMonthly = saved
+          $0.downgradedTo = lower
+        }
+        action = "downgraded"
+      } else {
+        seat = .removed
+        (next, event) = CaseWrites.stepped(c, to: "reclaimed", at: now) {
+          $0.closedAt = now
+          $0.savedMonthly = c.monthlyCost
+        }
+        action = "reclaimed"
+      }
+    } else if c.state == "candidate" {
+      let graceUntil = Timestamp(seconds: now.seconds + rules.gracePeriod.seconds)
+      let target = (row.managerEmail ?? row.manager).map { EscalationTarget(.person, $0) } ?? rules.notify
+      let notification = NotificationDraft(
+        key: "license|\(c.id)|notify", source: "license", entity: "license.case", entityID: c.id, entityNum: c.num,
+        priority: nil, target: target, reason: "license_\(c.reason)", level: nil,
+        message: c.reason == "unassigned"
+          ? "\(c.app) \(c.sku) is held by \(row.email ?? c.account), an account the directory does not know: the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless the directory lists it or it is kept (itsm-license keep \(c.id) --reason ...)"
+          : "\(c.app) \(c.sku) of \(row.email ?? c.account) is \(c.reason == "never_used" ? "unused" : c.reason): the seat will be reclaimed on \(graceUntil.rfc3339.prefix(10)) unless it is used or kept (itsm-license keep \(c.id) --reason ...)",
+        createdAt: now)
+      self.notification = notification
+      let data = JSONObject([
+        JSONField("notification", .string(notification.id)), JSONField("to", .string(target.description)),
+      ])
+      (next, event) = CaseWrites.stepped(c, to: "notified", at: now, data: data) {
+        $0.notifiedAt = now
+        $0.graceUntil = graceUntil
+      }
+      action = "notified"
+    } else {
+      return nil
+    }
+    self.action = LicenseAction(action: action, case: next, at: now)
   }
 }
 

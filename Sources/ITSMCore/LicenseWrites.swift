@@ -40,6 +40,24 @@ struct CaseWrites {
     _ c: LicenseCase, to state: String, at now: Timestamp, data: JSONObject = JSONObject(),
     _ change: (inout LicenseCase) -> Void = { _ in }
   ) -> LicenseCase {
+    let (next, event) = CaseWrites.stepped(c, to: state, at: now, data: data, change)
+    add(next, event)
+    return next
+  }
+
+  /// Closes an open case as kept, `by` whom or what, and why.
+  mutating func keep(_ c: LicenseCase, by: String, reason: String, at now: Timestamp) -> LicenseCase {
+    let (next, event) = CaseWrites.kept(c, by: by, reason: reason, at: now)
+    add(next, event)
+    return next
+  }
+
+  /// A case as changed by a step, and its event, written later with `add` (worked out on
+  /// any thread: it touches nothing here).
+  static func stepped(
+    _ c: LicenseCase, to state: String, at now: Timestamp, data: JSONObject = JSONObject(),
+    _ change: (inout LicenseCase) -> Void = { _ in }
+  ) -> (next: LicenseCase, event: EventDraft) {
     var next = c
     next.state = state
     change(&next)
@@ -52,20 +70,26 @@ struct CaseWrites {
     }
     if next.downgradedTo != c.downgradedTo { event.add("downgraded_to", next.downgradedTo.map { .string($0) }) }
     event.fields.append(contentsOf: data.fields)
-    updates.append(next)
-    events.add(EventDraft(type: state, at: now, data: event), id: next.id, num: next.num)
-    return next
+    return (next, EventDraft(type: state, at: now, data: event))
   }
 
-  /// Closes an open case as kept, `by` whom or what, and why.
-  mutating func keep(_ c: LicenseCase, by: String, reason: String, at now: Timestamp) -> LicenseCase {
-    step(
+  /// `stepped` to kept.
+  static func kept(_ c: LicenseCase, by: String, reason: String, at now: Timestamp) -> (
+    next: LicenseCase, event: EventDraft
+  ) {
+    stepped(
       c, to: "kept", at: now,
       data: JSONObject([JSONField("kept_by", .string(by)), JSONField("reason", .string(reason))])
     ) {
       $0.closedAt = now
       $0.keptBy = by
     }
+  }
+
+  /// Buffers a step worked out by `stepped`: the case's new columns and its event.
+  mutating func add(_ next: LicenseCase, _ event: EventDraft) {
+    updates.append(next)
+    events.add(event, id: next.id, num: next.num)
   }
 
   /// Writes what is buffered: all of it, or (`all` false) only once a statement's worth of

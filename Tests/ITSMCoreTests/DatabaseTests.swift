@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 
 @testable import ITSMCore
@@ -26,6 +27,43 @@ struct DatabaseTests {
       #expect(details.filter { $0.hasPrefix("SCAN") }.count == 1, "\(details)")
       #expect(details.allSatisfy { $0.hasPrefix("SCAN") || $0.contains("INTEGER PRIMARY KEY") }, "\(details)")
     }
+  }
+
+  /// Reclaim reads the open cases in row order without a sort, so that it steps the first
+  /// while it reads the rest (a sort must read them all before the first comes out).
+  @Test func reclaimReadsOpenCasesInRowOrderWithoutASort() throws {
+    let database = try temporaryDatabase()
+    let details = try database.read { db in
+      try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LicenseStore.reclaimCasesSQL(), arguments: [0]).map {
+        $0["detail"] as String
+      }
+    }
+    #expect(!details.contains { $0.contains("TEMP B-TREE") }, "\(details)")
+    #expect(details.contains { $0.hasPrefix("SEARCH c USING INTEGER PRIMARY KEY (rowid>?)") }, "\(details)")
+  }
+
+  /// The read-only connections of a split scan keep SQLite's default page cache; the others
+  /// the larger one that bulk writes use.
+  @Test func splitScansReadWithASmallPageCache() throws {
+    let database = try temporaryDatabase()
+    let sizes = try database.readInParallel(parts: 2, environment: [:]) { _, db in
+      try Int.fetchOne(db, sql: "PRAGMA cache_size")
+    }
+    #expect(sizes == [-2000, -2000])
+    #expect(try database.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -32768)
+  }
+
+  /// SQLite's memory statistics are off (every allocation would take a lock that all
+  /// connections share) when the setting came before the process's first connection; when it
+  /// came too late, they stay on.
+  @Test func sqliteMemoryStatisticsAreOffWhenSetInTime() throws {
+    let database = try temporaryDatabase()
+    try database.write { db in
+      try db.execute(sql: "CREATE TABLE IF NOT EXISTS memory_probe (x)")
+      try db.execute(sql: "INSERT INTO memory_probe VALUES (randomblob(100000))")
+    }
+    #expect([SQLITE_OK, SQLITE_MISUSE].contains(AppDatabase.sqliteSetUp))
+    #expect((sqlite3_memory_used() == 0) == (AppDatabase.sqliteSetUp == SQLITE_OK))
   }
 
   /// Text bound through `RawStatement`, many rows to a statement: every size comes back as
