@@ -433,12 +433,17 @@ public struct MetricsCalculator: FactsReducer {
     // The costly part of the end, on every core: the repeats, and each group's percentiles.
     let repeats = ResultSlots<[Int]>(count: 1)
     let summaries = ResultSlots<Summary>(count: 2 * totals.count)
-    let (openings, causeCount, window) = (openings, causes.strings.count, repeatWindow.seconds)
+    let (openings, causeCount, serviceCount, window) = (
+      openings, causes.strings.count, services.strings.count, repeatWindow.seconds
+    )
     let groups = groups
     DispatchQueue.concurrentPerform(iterations: 1 + 2 * groups.count) { task in
       if task == 0 {
         repeats.set(
-          0, .success(CauseOpening.repeats(in: openings, causes: causeCount, groups: groups.count, within: window)))
+          0,
+          .success(
+            CauseOpening.repeats(
+              in: openings, causes: causeCount, services: serviceCount, groups: groups.count, within: window)))
       } else {
         let group = groups[(task - 1) / 2]
         summaries.set(task - 1, .success(Summary(task % 2 == 1 ? group.ttaMinutes : group.ttrMinutes)))
@@ -466,34 +471,56 @@ struct CauseOpening: Sendable {
   var opened: Int64
 
   /// Repeats per group (of `groups`): openings of a cause at a service within `window`
-  /// seconds after the one before it. The openings are put in order of cause by counting
-  /// (linear), then each cause's few by service and time.
-  static func repeats(in openings: [CauseOpening], causes: Int, groups: Int, within window: Int64) -> [Int] {
+  /// seconds after the one before it. The openings are put in order of cause and service by
+  /// two stable counting passes (linear), which keep each pair's openings in the order they
+  /// came, the table's: mostly that of time already, so a pair's run is sorted by time only
+  /// when it is not.
+  static func repeats(
+    in openings: [CauseOpening], causes: Int, services: Int, groups: Int, within window: Int64
+  ) -> [Int] {
     var counts = [Int](repeating: 0, count: groups)
     guard openings.count > 1 else { return counts }
-    var starts = [Int](repeating: 0, count: causes + 1)
-    for o in openings { starts[Int(o.cause) + 1] += 1 }
-    for i in 0..<causes { starts[i + 1] += starts[i] }
-    var next = starts
-    var ordered = [CauseOpening](
-      repeating: CauseOpening(cause: 0, service: 0, group: 0, opened: 0), count: openings.count)
-    for o in openings {
-      ordered[next[Int(o.cause)]] = o
-      next[Int(o.cause)] += 1
-    }
-    ordered.withUnsafeMutableBufferPointer { all in
-      for c in 0..<causes where starts[c + 1] - starts[c] > 1 {
-        var same = UnsafeMutableBufferPointer(rebasing: all[starts[c]..<starts[c + 1]])
-        same.sort { ($0.service, $0.opened) < ($1.service, $1.opened) }
-        for i in 1..<same.count
-        where same[i].group >= 0 && same[i].service == same[i - 1].service
-          && same[i].opened - same[i - 1].opened <= window
-        {
-          counts[Int(same[i].group)] += 1
+    let byService = CauseOpening.ordered(openings, buckets: services) { Int($0.service) }
+    var byPair = CauseOpening.ordered(byService, buckets: causes) { Int($0.cause) }
+    byPair.withUnsafeMutableBufferPointer { all in
+      var start = 0
+      while start < all.count {
+        let (cause, service) = (all[start].cause, all[start].service)
+        var end = start + 1
+        var inOrder = true
+        while end < all.count && all[end].cause == cause && all[end].service == service {
+          if all[end].opened < all[end - 1].opened { inOrder = false }
+          end += 1
         }
+        if end - start > 1 {
+          var run = UnsafeMutableBufferPointer(rebasing: all[start..<end])
+          if !inOrder { run.sort { $0.opened < $1.opened } }
+          for i in 1..<run.count where run[i].group >= 0 && run[i].opened - run[i - 1].opened <= window {
+            counts[Int(run[i].group)] += 1
+          }
+        }
+        start = end
       }
     }
     return counts
+  }
+
+  /// The openings in order of `key` (in 0..<buckets), those of one key in the order given: a
+  /// counting sort.
+  private static func ordered(
+    _ openings: [CauseOpening], buckets: Int, by key: (CauseOpening) -> Int
+  ) -> [CauseOpening] {
+    var next = [Int](repeating: 0, count: buckets + 1)
+    for o in openings { next[key(o) + 1] += 1 }
+    for i in 0..<buckets { next[i + 1] += next[i] }
+    return [CauseOpening](unsafeUninitializedCapacity: openings.count) { out, count in
+      for o in openings {
+        let k = key(o)
+        (out.baseAddress! + next[k]).initialize(to: o)
+        next[k] += 1
+      }
+      count = openings.count
+    }
   }
 }
 

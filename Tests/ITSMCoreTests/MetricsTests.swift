@@ -126,6 +126,32 @@ struct MetricsTests {
     #expect(calculator.records()[0]["repeat_rate"] == .double(0.25))
   }
 
+  /// The openings of each cause and service are found in order of time whether they come in
+  /// it (each pair's run is then read as it is) or not (a run is sorted).
+  @Test(arguments: [false, true]) func repeatsOfOpeningsInTimeOrderOrNot(inTimeOrder: Bool) {
+    var openings: [CauseOpening] = []
+    for i in 0..<5_000 {
+      // Every time differs: 7,919 is prime to 5,000.
+      let opened = Int64((i * 7_919) % 5_000) * 3_600 + Int64(i % 3)
+      openings.append(
+        CauseOpening(cause: Int32(i % 37), service: Int32(i % 5), group: Int32(i % 4) - 1, opened: opened))
+    }
+    if inTimeOrder { openings.sort { $0.opened < $1.opened } }
+    // By hand: each pair's openings sorted by time, each within 10 days of the one before.
+    var byPair: [Int32: [CauseOpening]] = [:]
+    for o in openings { byPair[o.cause * 100 + o.service, default: []].append(o) }
+    var expected = [0, 0, 0]
+    for run in byPair.values {
+      let sorted = run.sorted { $0.opened < $1.opened }
+      for i in sorted.indices.dropFirst()
+      where sorted[i].group >= 0 && sorted[i].opened - sorted[i - 1].opened <= 864_000 {
+        expected[Int(sorted[i].group)] += 1
+      }
+    }
+    #expect(expected.allSatisfy { $0 > 50 })
+    #expect(CauseOpening.repeats(in: openings, causes: 37, services: 5, groups: 3, within: 864_000) == expected)
+  }
+
   @Test func manyCausesAtManyServicesMergeAsOne() {
     // More distinct causes and services than the tables start with, split unevenly.
     let all = (0..<6_000).map { i -> IncidentFacts in
