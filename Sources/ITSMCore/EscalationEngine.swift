@@ -231,7 +231,7 @@ public struct EscalationEngine: Sendable {
       out.state.nextDueAt = subject.openedAt
       return out
     }
-    if let policy {
+    if policy != nil {
       let waiting = open && subject.status != .onHold
       if !waiting {
         out.state.paused = true

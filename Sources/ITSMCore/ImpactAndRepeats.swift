@@ -17,7 +17,7 @@ public struct ImpactCalculator {
   }
 
   public mutating func add(_ f: IncidentFacts) {
-    guard since.map { f.openedAt >= $0 } ?? true, until.map { f.openedAt < $0 } ?? true else { return }
+    guard since.map({ f.openedAt >= $0 }) ?? true, until.map({ f.openedAt < $0 }) ?? true else { return }
     let (i, isNew) = table.slot(of: f, at: f.openedAt)
     if isNew { totals.append((0, 0, 0, 0, 0)) }
     totals[i].incidents += 1
@@ -72,7 +72,7 @@ public struct RepeatFinder {
   }
 
   public mutating func add(_ f: IncidentFacts) {
-    guard let cause = f.causeKey, until.map { f.openedAt < $0 } ?? true else { return }
+    guard let cause = f.causeKey, until.map({ f.openedAt < $0 }) ?? true else { return }
     let key = f.service + "\u{1F}" + cause
     causes[key] = (f.service, cause)
     chains[key, default: []].append((f.openedAt, f.id ?? "", f.productivityLossMinutes ?? 0, f.financialImpact ?? 0))
