@@ -44,6 +44,55 @@ public final class StandardOutput {
     try writeAll(fd, buffer, name: "standard output")
     buffer.removeAll(keepingCapacity: true)
   }
+
+  /// Writes whole lines after what is buffered, without copying them into the buffer.
+  func write(_ lines: [UInt8]) throws {
+    try flush()
+    try writeAll(fd, lines, name: "standard output")
+  }
+}
+
+extension OutputFormat {
+  /// The formats `RecordPrinter.print` prints as JSON Lines, a record at a time.
+  var streamsJSONLines: Bool {
+    switch self {
+    case .jsonl, .auto, .html, .dot, .mermaid: true
+    case .csv, .table, .markdown: false
+    }
+  }
+}
+
+/// Records made on another thread, as JSON Lines or (for the other formats) as records, for
+/// `RecordPrinter.print(_: PreparedRecords)`.
+public final class PreparedRecords: @unchecked Sendable {
+  enum Made {
+    case lines([UInt8])
+    case records([JSONObject])
+  }
+  private let done = DispatchSemaphore(value: 0)
+  /// Set on the making thread before `done` is signalled, read after it is waited for.
+  private var made = Made.lines([])
+
+  init<Item: Sendable>(_ items: [Item], _ record: @escaping @Sendable (Item) -> JSONObject, serialize: Bool) {
+    DispatchQueue.global().async {
+      if serialize {
+        var bytes: [UInt8] = []
+        for item in items {
+          JSONSerializer.append(record(item), to: &bytes)
+          bytes.append(0x0A)
+        }
+        self.made = .lines(bytes)
+      } else {
+        self.made = .records(items.map(record))
+      }
+      self.done.signal()
+    }
+  }
+
+  func wait() -> Made {
+    done.wait()
+    return made
+  }
 }
 
 /// Writes every byte to a file descriptor, retrying short writes and interruptions. A closed
@@ -128,6 +177,23 @@ public final class RecordPrinter {
       } else {
         pending.append(("", record))
       }
+    }
+  }
+
+  /// Starts making the records of `items` on another thread, and their JSON Lines: a command
+  /// that prints what its transaction did has them made while the transaction commits, and
+  /// prints them with `print(_: PreparedRecords)` once it has. Other formats are made then.
+  public func prepare<Item: Sendable>(
+    _ items: [Item], _ record: @escaping @Sendable (Item) -> JSONObject
+  ) -> PreparedRecords {
+    PreparedRecords(items, record, serialize: format.streamsJSONLines)
+  }
+
+  /// Prints records `prepare` made, waiting for them if need be.
+  public func print(_ prepared: PreparedRecords) throws {
+    switch prepared.wait() {
+    case .lines(let bytes): try output.write(bytes)
+    case .records(let records): for record in records { try print(record) }
     }
   }
 

@@ -28,13 +28,15 @@ extension ITSMLicense {
     func run() throws {
       try CommandRunner.run(tool: ITSMLicense.toolName) {
         let session = try CommandSession(global, tool: ITSMLicense.toolName, views: Views.all)
-        let (opened, open) = try withLicenses(session, source: "flag", dryRun: dryRun.dryRun) { store in
+        let (opened, open, records) = try withLicenses(session, source: "flag", dryRun: dryRun.dryRun) { store in
           let opened = try store.flag(rules: session.policy.licenses, inactiveDays: inactiveDays)
-          return (opened, try store.openCases())
+          // Made while the transaction commits, printed once it has.
+          let records = session.printer.prepare(opened) { $0.record }
+          return (opened.count, try store.openCases(), records)
         }
-        for c in opened { try session.printer.print(c.record) }
+        try session.printer.print(records)
         session.messages.info(
-          "\(opened.count) cases opened, \(open) open in all\(dryRun.dryRun ? " (dry run: nothing was changed)" : "")")
+          "\(opened) cases opened, \(open) open in all\(dryRun.dryRun ? " (dry run: nothing was changed)" : "")")
         try session.printer.finish()
         if check && open > 0 { throw ExitCode(3) }
       }

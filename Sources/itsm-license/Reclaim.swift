@@ -22,10 +22,13 @@ extension ITSMLicense {
     func run() throws {
       try CommandRunner.run(tool: ITSMLicense.toolName) {
         let session = try CommandSession(global, tool: ITSMLicense.toolName, views: Views.all)
-        let (result, open) = try withLicenses(session, source: "reclaim", dryRun: dryRun.dryRun) { store in
-          (try store.reclaim(rules: session.policy.licenses), try store.openCases())
+        let (result, open, records) = try withLicenses(session, source: "reclaim", dryRun: dryRun.dryRun) { store in
+          let result = try store.reclaim(rules: session.policy.licenses)
+          // Made while the transaction commits, printed once it has.
+          let records = session.printer.prepare(result.actions) { $0.record }
+          return (result, try store.openCases(), records)
         }
-        for action in result.actions { try session.printer.print(action.record) }
+        try session.printer.print(records)
         session.messages.info(
           "\(result.actions.count) steps taken, \(result.queued) notifications queued, \(open) cases open"
             + (dryRun.dryRun ? " (dry run: nothing was changed)" : ""))
