@@ -53,6 +53,26 @@ struct LicenseTests {
     return s
   }
 
+  /// flag and reclaim make the records they print while their transaction commits: in CSV
+  /// (made as records, not as lines) they print the cases and steps the JSON Lines name, one
+  /// row each after the header, once the commit is done.
+  @Test func flagAndReclaimPrintTheSameInCSVAsInJSONLines() throws {
+    let (lines, csv) = (try sandbox(), try sandbox())
+    for command in [["flag"], ["reclaim"]] {
+      let a = try lines.license(command)
+      let b = try csv.license(command + ["--format", "csv"])
+      #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+      #expect(a.records.count == 3)
+      let rows = b.stdout.split(whereSeparator: \.isNewline).map(String.init)
+      #expect(rows.count == a.records.count + 1, "\(b.stdout)")
+      for record in a.records {
+        let id = (record["id"] ?? record["case"]) as? String ?? "?"
+        #expect(rows.dropFirst().contains { $0.contains(id) }, "\(id) in \(b.stdout)")
+      }
+    }
+    #expect(try lines.snapshot() == csv.snapshot())
+  }
+
   @Test func flagThenReclaimEachStepOnceThroughTheGracePeriod() throws {
     let s = try sandbox()
     let flagged = try s.license(["flag"])
