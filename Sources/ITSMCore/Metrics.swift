@@ -472,52 +472,69 @@ struct CauseOpening: Sendable {
 
   /// Repeats per group (of `groups`): openings of a cause at a service within `window`
   /// seconds after the one before it. The openings are put in order of cause and service by
-  /// two stable counting passes (linear), which keep each pair's openings in the order they
-  /// came, the table's: mostly that of time already, so a pair's run is sorted by time only
-  /// when it is not.
+  /// stable counting passes (linear), which keep each pair's openings in the order they came,
+  /// the table's: mostly that of time already, so a pair's run is sorted by time only when it
+  /// is not.
   static func repeats(
     in openings: [CauseOpening], causes: Int, services: Int, groups: Int, within window: Int64
   ) -> [Int] {
     var counts = [Int](repeating: 0, count: groups)
     guard openings.count > 1 else { return counts }
-    let byService = CauseOpening.ordered(openings, buckets: services) { Int($0.service) }
-    var byPair = CauseOpening.ordered(byService, buckets: causes) { Int($0.cause) }
-    byPair.withUnsafeMutableBufferPointer { all in
-      var start = 0
-      while start < all.count {
-        let (cause, service) = (all[start].cause, all[start].service)
-        var end = start + 1
-        var inOrder = true
-        while end < all.count && all[end].cause == cause && all[end].service == service {
-          if all[end].opened < all[end - 1].opened { inOrder = false }
-          end += 1
-        }
-        if end - start > 1 {
-          var run = UnsafeMutableBufferPointer(rebasing: all[start..<end])
-          if !inOrder { run.sort { $0.opened < $1.opened } }
-          for i in 1..<run.count where run[i].group >= 0 && run[i].opened - run[i - 1].opened <= window {
-            counts[Int(run[i].group)] += 1
+    // Positions rather than copies (a million openings are 24 MB, their positions 4 MB): one
+    // pass by the pair's number when there are few pairs; else one by service, then one by
+    // cause, which keeps the order by service within each cause.
+    var order =
+      causes * services <= 1 << 20
+      ? positions(of: openings, buckets: causes * services) { Int($0.cause) * services + Int($0.service) }
+      : positions(
+        of: openings, in: positions(of: openings, buckets: services) { Int($0.service) }, buckets: causes
+      ) { Int($0.cause) }
+    openings.withUnsafeBufferPointer { all in
+      order.withUnsafeMutableBufferPointer { order in
+        var start = 0
+        while start < order.count {
+          let first = all[Int(order[start])]
+          var end = start + 1
+          var inOrder = true
+          while end < order.count {
+            let o = all[Int(order[end])]
+            guard o.cause == first.cause && o.service == first.service else { break }
+            if o.opened < all[Int(order[end - 1])].opened { inOrder = false }
+            end += 1
           }
+          if end - start > 1 {
+            var run = UnsafeMutableBufferPointer(rebasing: order[start..<end])
+            if !inOrder { run.sort { all[Int($0)].opened < all[Int($1)].opened } }
+            for i in 1..<run.count {
+              let (o, before) = (all[Int(run[i])], all[Int(run[i - 1])])
+              if o.group >= 0 && o.opened - before.opened <= window { counts[Int(o.group)] += 1 }
+            }
+          }
+          start = end
         }
-        start = end
       }
     }
     return counts
   }
 
-  /// The openings in order of `key` (in 0..<buckets), those of one key in the order given: a
-  /// counting sort.
-  private static func ordered(
-    _ openings: [CauseOpening], buckets: Int, by key: (CauseOpening) -> Int
-  ) -> [CauseOpening] {
+  /// The positions of the openings (of those at `within`, taken in its order, or of all) in
+  /// order of `key` (in 0..<buckets), those of one key in the order taken: a counting sort.
+  private static func positions(
+    of openings: [CauseOpening], in within: [Int32]? = nil, buckets: Int, by key: (CauseOpening) -> Int
+  ) -> [Int32] {
     var next = [Int](repeating: 0, count: buckets + 1)
     for o in openings { next[key(o) + 1] += 1 }
     for i in 0..<buckets { next[i + 1] += next[i] }
-    return [CauseOpening](unsafeUninitializedCapacity: openings.count) { out, count in
-      for o in openings {
-        let k = key(o)
-        (out.baseAddress! + next[k]).initialize(to: o)
+    return [Int32](unsafeUninitializedCapacity: openings.count) { out, count in
+      func place(_ position: Int) {
+        let k = key(openings[position])
+        (out.baseAddress! + next[k]).initialize(to: Int32(position))
         next[k] += 1
+      }
+      if let within {
+        for position in within { place(Int(position)) }
+      } else {
+        for position in openings.indices { place(position) }
       }
       count = openings.count
     }
