@@ -89,8 +89,10 @@ public final class PreparedRecords: @unchecked Sendable {
     }
   }
 
+  /// What was made, once it is (and at once for any later call).
   func wait() -> Made {
     done.wait()
+    done.signal()
     return made
   }
 }

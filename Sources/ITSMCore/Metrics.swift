@@ -481,10 +481,11 @@ struct CauseOpening: Sendable {
     var counts = [Int](repeating: 0, count: groups)
     guard openings.count > 1 else { return counts }
     // Positions rather than copies (a million openings are 24 MB, their positions 4 MB): one
-    // pass by the pair's number when there are few pairs; else one by service, then one by
-    // cause, which keeps the order by service within each cause.
+    // pass by the pair's number when there are no more pairs than openings (or few); else one
+    // by service, then one by cause, which keeps the order by service within each cause.
+    precondition(openings.count <= Int(Int32.max), "too many openings to number")
     var order =
-      causes * services <= 1 << 20
+      causes * services <= max(openings.count, 1 << 16)
       ? positions(of: openings, buckets: causes * services) { Int($0.cause) * services + Int($0.service) }
       : positions(
         of: openings, in: positions(of: openings, buckets: services) { Int($0.service) }, buckets: causes

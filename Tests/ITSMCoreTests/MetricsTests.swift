@@ -127,8 +127,11 @@ struct MetricsTests {
   }
 
   /// The openings of each cause and service are found in order of time whether they come in
-  /// it (each pair's run is then read as it is) or not (a run is sorted).
-  @Test(arguments: [false, true]) func repeatsOfOpeningsInTimeOrderOrNot(inTimeOrder: Bool) {
+  /// it (each pair's run is then read as it is) or not (a run is sorted), and whether there are
+  /// few pairs (one counting pass by pair) or many (a pass by service, then one by cause; the
+  /// services counted are more than those used).
+  @Test(arguments: [false, true], [5, 1 << 15])
+  func repeatsOfOpeningsInTimeOrderOrNot(inTimeOrder: Bool, services: Int) {
     var openings: [CauseOpening] = []
     for i in 0..<5_000 {
       // Every time differs: 7,919 is prime to 5,000.
@@ -149,7 +152,8 @@ struct MetricsTests {
       }
     }
     #expect(expected.allSatisfy { $0 > 50 })
-    #expect(CauseOpening.repeats(in: openings, causes: 37, services: 5, groups: 3, within: 864_000) == expected)
+    #expect(
+      CauseOpening.repeats(in: openings, causes: 37, services: services, groups: 3, within: 864_000) == expected)
   }
 
   @Test func manyCausesAtManyServicesMergeAsOne() {
