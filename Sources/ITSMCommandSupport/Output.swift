@@ -35,9 +35,14 @@ public final class StandardOutput {
   }
 
   func appendRecord(_ object: JSONObject) throws {
-    JSONSerializer.append(object, to: &buffer)
-    buffer.append(0x0A)
+    StandardOutput.appendLine(object, to: &buffer)
     if buffer.count >= blockSize { try flush() }
+  }
+
+  /// A record as a JSON Lines line.
+  static func appendLine(_ object: JSONObject, to bytes: inout [UInt8]) {
+    JSONSerializer.append(object, to: &bytes)
+    bytes.append(0x0A)
   }
 
   public func flush() throws {
@@ -53,7 +58,8 @@ public final class StandardOutput {
 }
 
 extension OutputFormat {
-  /// The formats `RecordPrinter.print` prints as JSON Lines, a record at a time.
+  /// The formats `RecordPrinter` prints as JSON Lines, a record at a time (the others: CSV,
+  /// and tables and Markdown, made at the end).
   var streamsJSONLines: Bool {
     switch self {
     case .jsonl, .auto, .html, .dot, .mermaid: true
@@ -77,10 +83,7 @@ public final class PreparedRecords: @unchecked Sendable {
     DispatchQueue.global().async {
       if serialize {
         var bytes: [UInt8] = []
-        for item in items {
-          JSONSerializer.append(record(item), to: &bytes)
-          bytes.append(0x0A)
-        }
+        for item in items { StandardOutput.appendLine(record(item), to: &bytes) }
         self.made = .lines(bytes)
       } else {
         self.made = .records(items.map(record))
@@ -170,15 +173,14 @@ public final class RecordPrinter {
   }
 
   public func print(_ record: JSONObject) throws {
-    switch format {
-    case .jsonl, .auto, .html, .dot, .mermaid: try output.appendRecord(record)
-    case .csv: try printCSV(record)
-    case .table, .markdown:
-      if case .string(let kind)? = record["kind"] {
-        pending.append((kind, record))
-      } else {
-        pending.append(("", record))
-      }
+    if format.streamsJSONLines {
+      try output.appendRecord(record)
+    } else if format == .csv {
+      try printCSV(record)
+    } else if case .string(let kind)? = record["kind"] {
+      pending.append((kind, record))
+    } else {
+      pending.append(("", record))
     }
   }
 

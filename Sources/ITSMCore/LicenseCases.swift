@@ -368,11 +368,10 @@ extension LicenseStore {
     }
   }
 
-  /// The open cases `reclaim` steps, in row order, with what it needs of their accounts (bind:
-  /// now, then the exempt groups). They are read from the oldest open case on, in row order,
-  /// with the state tested per row (the +): read through the state index instead, they would
-  /// be sorted by number before the first came out, and no step could start until the whole
-  /// read had ended.
+  /// The open cases `reclaim` steps, with what it needs of their accounts (bind: now, then the
+  /// exempt groups): read in row order from the oldest open case on, with the state tested per
+  /// row (the +). Through the state index they would be sorted by number before the first came
+  /// out, and no step could start until the whole read had ended.
   static func reclaimCasesSQL(exemptGroups: Int = 0) -> String {
     """
     SELECT \(LicenseCase.columns), a.exempt_reason, a.department, a.manager,

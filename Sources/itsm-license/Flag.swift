@@ -28,7 +28,7 @@ extension ITSMLicense {
     func run() throws {
       try CommandRunner.run(tool: ITSMLicense.toolName) {
         let session = try CommandSession(global, tool: ITSMLicense.toolName, views: Views.all)
-        let (opened, open, records) = try withLicenses(session, source: "flag", dryRun: dryRun.dryRun) { store in
+        let (count, open, records) = try withLicenses(session, source: "flag", dryRun: dryRun.dryRun) { store in
           let opened = try store.flag(rules: session.policy.licenses, inactiveDays: inactiveDays)
           // Made while the transaction commits, printed once it has.
           let records = session.printer.prepare(opened) { $0.record }
@@ -36,7 +36,7 @@ extension ITSMLicense {
         }
         try session.printer.print(records)
         session.messages.info(
-          "\(opened) cases opened, \(open) open in all\(dryRun.dryRun ? " (dry run: nothing was changed)" : "")")
+          "\(count) cases opened, \(open) open in all\(dryRun.dryRun ? " (dry run: nothing was changed)" : "")")
         try session.printer.finish()
         if check && open > 0 { throw ExitCode(3) }
       }
